@@ -1,0 +1,391 @@
+/* plugin.c - dlopen loader, ABI checks, plugin-facing host services. */
+#include "plugin.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tools.h"
+
+/* Loaded when the INI file declares no [plugin.NAME] section. */
+static const char *const bundled_plugins[] = {"memory", NULL};
+
+struct plugin_timer {
+    plugin_timer *next;
+    mcp_plugin *owner;
+    uint64_t loop_id;
+    mcp_timer_fn fn;
+    void *ud;
+};
+
+const char *plugin_name(const struct mcp_plugin *p)
+{
+    return p->conf ? p->conf->name : "?";
+}
+
+const char *plugin_last_error(const struct mcp_plugin *p)
+{
+    return p->last_error;
+}
+
+void plugin_api_log(mcp_plugin *self, int level, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    server_log(self->srv, self->srv->current_call, level, plugin_name(self), "%s", msg);
+}
+
+void plugin_api_set_error(mcp_plugin *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(self->last_error, sizeof self->last_error, fmt, ap);
+    va_end(ap);
+}
+
+const char *plugin_api_config(mcp_plugin *self, const char *key)
+{
+    if (!self->conf || !key)
+        return NULL;
+    /* the plugin's section is ours to mark as read */
+    plugin_conf *pc = (plugin_conf *)self->conf;
+    for (size_t i = pc->n_kv; i-- > 0;) {
+        if (strcmp(pc->kv[i].key, key) == 0) {
+            pc->kv[i].used = true;
+            return pc->kv[i].value;
+        }
+    }
+    return NULL;
+}
+
+int plugin_api_register_tool(mcp_plugin *self, const mcp_tool_def *def)
+{
+    if (!self->in_init) {
+        plugin_api_set_error(self, "register_tool is only allowed inside init");
+        if (def && def->free_user_data)
+            def->free_user_data(def->user_data);
+        return MCP_MISUSE;
+    }
+    char err[512];
+    int rc = tools_register(self->srv, self, def, err, sizeof err);
+    if (rc != MCP_OK)
+        plugin_api_set_error(self, "%s", err);
+    return rc;
+}
+
+int plugin_api_register_storage(mcp_plugin *self, const mcp_storage_vtab *vt)
+{
+    if (!self->in_init) {
+        plugin_api_set_error(self, "register_storage is only allowed inside init");
+        return MCP_MISUSE;
+    }
+    if (!vt || vt->version < 1 || !vt->name || !vt->open || !vt->put || !vt->get || !vt->list ||
+        !vt->del || !vt->count || !vt->retain || !vt->close) {
+        plugin_api_set_error(self, "storage vtable incomplete (version, name and every method of "
+                                   "version 1 are required)");
+        return MCP_INVALID;
+    }
+    server *s = self->srv;
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        const mcp_storage_vtab *o = s->plugins[i]->storage;
+        if (o && strcmp(o->name, vt->name) == 0) {
+            plugin_api_set_error(self, "storage backend '%s' is already registered by %s",
+                                 vt->name, plugin_name(s->plugins[i]));
+            return MCP_EXISTS;
+        }
+    }
+    if (self->storage) {
+        plugin_api_set_error(self, "a plugin registers at most one storage backend");
+        return MCP_MISUSE;
+    }
+    self->storage = vt;
+    return MCP_OK;
+}
+
+static void timer_fire(loop *l, void *ud)
+{
+    (void)l;
+    plugin_timer *t = ud;
+    mcp_plugin *p = t->owner;
+    for (plugin_timer **pp = &p->timers; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    mcp_timer_fn fn = t->fn;
+    void *fud = t->ud;
+    free(t);
+    fn(fud);
+}
+
+int plugin_api_timer_start(mcp_plugin *self, uint64_t delay_ms, mcp_timer_fn fn, void *user_data,
+                           uint64_t *timer_id)
+{
+    plugin_timer *t = calloc(1, sizeof *t);
+    if (!t || !fn) {
+        free(t);
+        plugin_api_set_error(self, fn ? "out of memory" : "timer callback is NULL");
+        return fn ? MCP_NOMEM : MCP_INVALID;
+    }
+    t->owner = self;
+    t->fn = fn;
+    t->ud = user_data;
+    t->loop_id = loop_timer_start(self->srv->loop, delay_ms, timer_fire, t);
+    if (!t->loop_id) {
+        free(t);
+        return MCP_NOMEM;
+    }
+    t->next = self->timers;
+    self->timers = t;
+    if (timer_id)
+        *timer_id = t->loop_id;
+    return MCP_OK;
+}
+
+void plugin_api_timer_cancel(mcp_plugin *self, uint64_t timer_id)
+{
+    for (plugin_timer **pp = &self->timers; *pp; pp = &(*pp)->next) {
+        if ((*pp)->loop_id == timer_id) {
+            plugin_timer *t = *pp;
+            *pp = t->next;
+            loop_timer_cancel(self->srv->loop, t->loop_id);
+            free(t);
+            return;
+        }
+    }
+}
+
+static void cancel_timers(mcp_plugin *p)
+{
+    while (p->timers) {
+        plugin_timer *t = p->timers;
+        p->timers = t->next;
+        loop_timer_cancel(p->srv->loop, t->loop_id);
+        free(t);
+    }
+}
+
+/* Undoes everything a plugin did; safe at any stage of loading. */
+static void plugin_unload(mcp_plugin *p)
+{
+    if (p->decl && p->decl->shutdown && !p->in_init)
+        p->decl->shutdown(p);
+    tools_unregister_owner(p->srv, p);
+    cancel_timers(p);
+    /* SMCP_NO_DLCLOSE keeps plugin code mapped so leak reports can name it. */
+    const char *keep = getenv("SMCP_NO_DLCLOSE");
+    if (p->dl && !(keep && *keep == '1'))
+        dlclose(p->dl);
+    free(p->path);
+    free(p);
+}
+
+static int check_file(const char *path, char *err, size_t errsz)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errsz, "%s: not a regular file", path);
+        return -1;
+    }
+    if (st.st_mode & S_IWOTH) {
+        snprintf(err, errsz, "%s: refusing a plugin file writable by other users (chmod o-w)",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_decl(const mcp_plugin_decl *d, const plugin_conf *pc, char *err, size_t errsz)
+{
+    if (d->abi_major != MCP_ABI_MAJOR || d->abi_minor > MCP_ABI_MINOR) {
+        snprintf(err, errsz,
+                 "ABI mismatch: plugin built for SDK ABI %u.%u, this host speaks %u.%u "
+                 "(rebuild the plugin against this host's scalene_mcp.h)",
+                 d->abi_major, d->abi_minor, MCP_ABI_MAJOR, MCP_ABI_MINOR);
+        return -1;
+    }
+    if (d->decl_size < offsetof(mcp_plugin_decl, shutdown) + sizeof d->shutdown) {
+        snprintf(err, errsz, "descriptor too small (%u bytes)", d->decl_size);
+        return -1;
+    }
+    if (!d->name || strcmp(d->name, pc->name) != 0) {
+        snprintf(err, errsz, "descriptor name '%s' does not match the section [plugin.%s]",
+                 d->name ? d->name : "(null)", pc->name);
+        return -1;
+    }
+    if (!d->init) {
+        snprintf(err, errsz, "descriptor has no init function");
+        return -1;
+    }
+    return 0;
+}
+
+static void warn_unused_keys(server *s, const plugin_conf *pc)
+{
+    for (size_t i = 0; i < pc->n_kv; i++)
+        if (!pc->kv[i].used)
+            server_log(s, NULL, MCP_LOG_WARNING, "config",
+                       "%s:%d: unknown key '%s' in [plugin.%s] (the plugin did not read it)",
+                       s->cfg.source ? s->cfg.source : "(built-in)", pc->kv[i].line,
+                       pc->kv[i].key, pc->name);
+}
+
+static int plugin_load(server *s, const plugin_conf *pc, char *err, size_t errsz)
+{
+    mcp_plugin *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    p->srv = s;
+    p->conf = pc;
+    p->path = config_plugin_path(&s->cfg, pc);
+    char why[1024];
+    if (!p->path || check_file(p->path, why, sizeof why) < 0) {
+        snprintf(err, errsz, "plugin %s: cannot load: %s", pc->name, p->path ? why : "no path");
+        plugin_unload(p);
+        return -1;
+    }
+    p->dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+    if (!p->dl) {
+        snprintf(err, errsz, "plugin %s: cannot load %s: %s", pc->name, p->path, dlerror());
+        plugin_unload(p);
+        return -1;
+    }
+    p->decl = dlsym(p->dl, MCP_PLUGIN_SYMBOL);
+    if (!p->decl) {
+        snprintf(err, errsz,
+                 "plugin %s: %s has no symbol '%s' (not a scalene-mcp plugin? declare it with "
+                 "MCP_PLUGIN())",
+                 pc->name, p->path, MCP_PLUGIN_SYMBOL);
+        plugin_unload(p);
+        return -1;
+    }
+    if (check_decl(p->decl, pc, why, sizeof why) < 0) {
+        snprintf(err, errsz, "plugin %s (%s): %s", pc->name, p->path, why);
+        p->decl = NULL; /* never call into a plugin that failed the checks */
+        plugin_unload(p);
+        return -1;
+    }
+    mcp_plugin **np = realloc(s->plugins, (s->n_plugins + 1) * sizeof *np);
+    if (!np) {
+        snprintf(err, errsz, "out of memory");
+        plugin_unload(p);
+        return -1;
+    }
+    s->plugins = np;
+    s->plugins[s->n_plugins++] = p;
+    p->in_init = true;
+    int rc = p->decl->init(p, server_host_api());
+    p->in_init = false;
+    if (rc != MCP_OK) {
+        snprintf(err, errsz, "plugin %s: init failed: %s", pc->name,
+                 p->last_error[0] ? p->last_error : "(no message)");
+        s->n_plugins--;
+        p->in_init = true; /* init failed: shutdown is not owed */
+        plugin_unload(p);
+        return -1;
+    }
+    warn_unused_keys(s, pc);
+    server_log(s, NULL, MCP_LOG_DEBUG, "plugins", "loaded %s %s from %s", pc->name,
+               p->decl->version ? p->decl->version : "", p->path);
+    return 0;
+}
+
+static int open_backend(server *s, char *err, size_t errsz)
+{
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        const mcp_storage_vtab *vt = s->plugins[i]->storage;
+        if (vt && strcmp(vt->name, s->cfg.backend) == 0) {
+            mcp_plugin *p = s->plugins[i];
+            p->last_error[0] = '\0';
+            int rc = vt->open(vt, p, &s->backend);
+            if (rc != MCP_OK || !s->backend) {
+                snprintf(err, errsz, "storage backend '%s' failed to open: %s", vt->name,
+                         p->last_error[0] ? p->last_error : "(no message)");
+                s->backend = NULL;
+                return -1;
+            }
+            s->storage_vt = vt;
+            s->storage_owner = p;
+            return 0;
+        }
+    }
+    char have[512] = "";
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        if (s->plugins[i]->storage) {
+            size_t len = strlen(have);
+            snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
+                     s->plugins[i]->storage->name);
+        }
+    }
+    snprintf(err, errsz,
+             "storage backend '%s' ([storage] backend) is not provided by any loaded plugin "
+             "(available: %s)",
+             s->cfg.backend, have[0] ? have : "none");
+    return -1;
+}
+
+int plugins_load_all(server *s, char *err, size_t errsz)
+{
+    config *c = &s->cfg;
+    if (!c->plugins_declared) {
+        for (size_t i = 0; bundled_plugins[i]; i++) {
+            plugin_conf *np = realloc(c->plugins, (c->n_plugins + 1) * sizeof *np);
+            if (!np) {
+                snprintf(err, errsz, "out of memory");
+                return -1;
+            }
+            c->plugins = np;
+            memset(&c->plugins[c->n_plugins], 0, sizeof *np);
+            c->plugins[c->n_plugins].name = strdup(bundled_plugins[i]);
+            c->plugins[c->n_plugins].enabled = true;
+            c->n_plugins++;
+        }
+    }
+    for (size_t i = 0; i < c->n_plugins; i++) {
+        const plugin_conf *pc = &c->plugins[i];
+        if (!pc->enabled)
+            continue;
+        char why[2048];
+        if (plugin_load(s, pc, why, sizeof why) < 0) {
+            if (!pc->optional) {
+                snprintf(err, errsz, "%s", why);
+                return -1;
+            }
+            server_log(s, NULL, MCP_LOG_WARNING, "plugins", "%s (optional: skipped)", why);
+        }
+    }
+    /* [tools] entries naming no tool are probably typos */
+    for (size_t i = 0; i < c->n_tools; i++)
+        if (!tools_find_any(s, c->tools[i].name))
+            server_log(s, NULL, MCP_LOG_WARNING, "config",
+                       "%s:%d: [tools] names unknown tool '%s'", c->source ? c->source : "",
+                       c->tools[i].line, c->tools[i].name);
+    return open_backend(s, err, errsz);
+}
+
+void plugins_unload_all(server *s)
+{
+    if (s->backend) {
+        s->storage_vt->close(s->backend);
+        s->backend = NULL;
+    }
+    for (size_t i = s->n_plugins; i-- > 0;)
+        plugin_unload(s->plugins[i]);
+    free(s->plugins);
+    s->plugins = NULL;
+    s->n_plugins = 0;
+}
