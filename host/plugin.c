@@ -304,22 +304,15 @@ static int plugin_load(server *s, const plugin_conf *pc, char *err, size_t errsz
     return 0;
 }
 
-static int open_backend(server *s, char *err, size_t errsz)
+/* Picks the plugin that registered the configured backend; the store front
+ * (store.c) opens it. */
+static int select_backend(server *s, char *err, size_t errsz)
 {
     for (size_t i = 0; i < s->n_plugins; i++) {
         const mcp_storage_vtab *vt = s->plugins[i]->storage;
         if (vt && strcmp(vt->name, s->cfg.backend) == 0) {
-            mcp_plugin *p = s->plugins[i];
-            p->last_error[0] = '\0';
-            int rc = vt->open(vt, p, &s->backend);
-            if (rc != MCP_OK || !s->backend) {
-                snprintf(err, errsz, "storage backend '%s' failed to open: %s", vt->name,
-                         p->last_error[0] ? p->last_error : "(no message)");
-                s->backend = NULL;
-                return -1;
-            }
             s->storage_vt = vt;
-            s->storage_owner = p;
+            s->storage_owner = s->plugins[i];
             return 0;
         }
     }
@@ -374,15 +367,21 @@ int plugins_load_all(server *s, char *err, size_t errsz)
             server_log(s, NULL, MCP_LOG_WARNING, "config",
                        "%s:%d: [tools] names unknown tool '%s'", c->source ? c->source : "",
                        c->tools[i].line, c->tools[i].name);
-    return open_backend(s, err, errsz);
+    return select_backend(s, err, errsz);
+}
+
+const char *plugin_take_error(mcp_plugin *p)
+{
+    if (!p->last_error[0])
+        return NULL;
+    /* the caller reads it before the plugin runs again: hand out a copy slot */
+    memcpy(p->taken_error, p->last_error, sizeof p->taken_error);
+    p->last_error[0] = '\0';
+    return p->taken_error;
 }
 
 void plugins_unload_all(server *s)
 {
-    if (s->backend) {
-        s->storage_vt->close(s->backend);
-        s->backend = NULL;
-    }
     for (size_t i = s->n_plugins; i-- > 0;)
         plugin_unload(s->plugins[i]);
     free(s->plugins);

@@ -18,22 +18,27 @@ struct mcp_plugin {
     void *dl;
     char *path;
     char last_error[1024];
+    char taken_error[1024]; /* last_error as handed out by plugin_take_error */
     bool in_init;
     const mcp_storage_vtab *storage; /* registered backend, if any */
     plugin_timer *timers;            /* pending timers, cancelled at unload */
 };
 
 /* Loads every configured plugin (or the bundled default set), runs their
- * init in config order, then opens the configured storage backend.
+ * init in config order, then selects the configured storage backend.
  * Returns 0, or -1 with err set (start-up must fail). Optional plugins that
  * fail are logged and skipped. */
 int plugins_load_all(server *s, char *err, size_t errsz);
-/* Closes the backend and unloads in reverse order. */
+/* Unloads in reverse order (close the store first). */
 void plugins_unload_all(server *s);
 
 const char *plugin_name(const struct mcp_plugin *p);
 /* The plugin's last set_error text ("" if none). */
 const char *plugin_last_error(const struct mcp_plugin *p);
+
+/* The store front's store_take_error_fn: the plugin's pending error text
+ * (borrowed until the next take), then forgotten; NULL when none. */
+const char *plugin_take_error(mcp_plugin *p);
 
 /* The host-API members implemented here. */
 void plugin_api_log(mcp_plugin *self, int level, const char *fmt, ...) MCP_PRINTF(3, 4);

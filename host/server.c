@@ -11,8 +11,12 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "core_tools.h"
 #include "jschema.h"
 #include "plugin.h"
+#include "profile.h"
+#include "profile_access.h"
+#include "store.h"
 #include "tools.h"
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
@@ -598,6 +602,16 @@ static const mcp_host_api host_api = {
     .call_plugin = call_api_plugin,
     .timer_start = plugin_api_timer_start,
     .timer_cancel = plugin_api_timer_cancel,
+    .profile_open = profile_api_open,
+    .profile_release = profile_api_release,
+    .profile_summary = profile_get_summary,
+    .profile_file = profile_get_file,
+    .profile_line = profile_get_line,
+    .profile_function = profile_get_function,
+    .profile_leak = profile_get_leak,
+    .profile_import = profile_get_import,
+    .profile_stack = profile_get_stack,
+    .profile_find_line = profile_find_line,
 };
 
 const mcp_host_api *server_host_api(void)
@@ -618,8 +632,22 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
         return -1;
     }
     rpc_reader_init(&s->reader, s->cfg.max_message_bytes, on_line, on_oversize, s);
+    if (store_tools_register(s, err, errsz) != MCP_OK)
+        return -1;
     if (plugins_load_all(s, err, errsz) < 0)
         return -1;
+    store_limits lim = {.max_doc_bytes = s->cfg.max_profile_bytes,
+                        .max_profiles = s->cfg.max_profiles,
+                        .max_age_days = (uint32_t)s->cfg.max_age_days,
+                        .cache_entries = s->cfg.cache_profiles};
+    char why[1024];
+    s->store = store_open(s->storage_vt, s->storage_owner, plugin_take_error, &lim, why,
+                          sizeof why);
+    if (!s->store) {
+        snprintf(err, errsz, "storage backend '%s' failed to open: %s", s->storage_vt->name,
+                 why);
+        return -1;
+    }
     return 0;
 }
 
@@ -647,6 +675,9 @@ void server_free(server *s)
         call_api_done(c, MCP_ERROR);
     }
     free(s->calls);
+    if (s->store)
+        store_close(s->store);
+    s->store = NULL;
     plugins_unload_all(s);
     tools_free_all(s);
     rpc_reader_free(&s->reader);

@@ -46,7 +46,6 @@ typedef struct server {
     /* storage */
     const mcp_storage_vtab *storage_vt;
     struct mcp_plugin *storage_owner;
-    mcp_store *backend;
     store *store;
 
     /* legacy (2025-11-25 era) session: set by initialize */
