@@ -12,6 +12,8 @@
 int store_tools_register(server *s, char *err, size_t errsz);
 /* Registers profile_script and profile_code and sets up the runner. */
 int run_tools_register(server *s, char *err, size_t errsz);
+/* Profiling runs queued or running (shutdown waits for them to end). */
+size_t run_tools_active(const server *s);
 /* Frees what run_tools_register set up (after in-flight calls ended). */
 void run_tools_free(server *s);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -281,6 +282,12 @@ static void m_tools_call(server *s, const req *r)
     const cJSON *ptok = r->meta ? cJSON_GetObjectItemCaseSensitive(r->meta, "progressToken") : NULL;
     if (ptok && !cJSON_IsString(ptok) && !cJSON_IsNumber(ptok))
         ptok = NULL;
+    /* cJSON keeps numbers as doubles: a token that is not an integer within
+     * 2^53 (exclusive) may be sent back altered, so it gets no progress */
+    if (cJSON_IsNumber(ptok) &&
+        !(fabs(ptok->valuedouble) < 9007199254740992.0 &&
+          ptok->valuedouble == floor(ptok->valuedouble)))
+        ptok = NULL;
     mcp_call *c = call_new(s, t, r->id, r->id_value, ptok, r->modern, r->log_level);
     if (!c) {
         send_error(s, r->id, E_INTERNAL, "out of memory", NULL);
@@ -550,7 +557,7 @@ static void shutdown_deadline(loop *l, void *ud)
 static void check_drained(loop *l, void *ud)
 {
     server *s = ud;
-    if (s->n_calls == 0)
+    if (s->n_calls == 0 && run_tools_active(s) == 0)
         loop_stop(l);
     else
         loop_timer_start(l, 50, check_drained, s);
@@ -632,7 +639,8 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
         return -1;
     }
     rpc_reader_init(&s->reader, s->cfg.max_message_bytes, on_line, on_oversize, s);
-    if (store_tools_register(s, err, errsz) != MCP_OK)
+    if (store_tools_register(s, err, errsz) != MCP_OK ||
+        run_tools_register(s, err, errsz) != MCP_OK)
         return -1;
     if (plugins_load_all(s, err, errsz) < 0)
         return -1;
@@ -675,6 +683,7 @@ void server_free(server *s)
         call_api_done(c, MCP_ERROR);
     }
     free(s->calls);
+    run_tools_free(s);
     if (s->store)
         store_close(s->store);
     s->store = NULL;
