@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sections.h"
 #include "tools.h"
 
 /* Loaded when the INI file declares no [plugin.NAME] section. */
@@ -179,6 +180,7 @@ static void plugin_unload(mcp_plugin *p)
     if (p->decl && p->decl->shutdown && !p->in_init)
         p->decl->shutdown(p);
     tools_unregister_owner(p->srv, p);
+    sections_unregister_owner(p->srv, p);
     cancel_timers(p);
     /* SMCP_NO_DLCLOSE keeps plugin code mapped so leak reports can name it. */
     const char *keep = getenv("SMCP_NO_DLCLOSE");

@@ -15,6 +15,7 @@
 #include "core_tools.h"
 #include "jschema.h"
 #include "plugin.h"
+#include "sections.h"
 #include "profile.h"
 #include "profile_access.h"
 #include "store.h"
@@ -619,6 +620,12 @@ static const mcp_host_api host_api = {
     .profile_import = profile_get_import,
     .profile_stack = profile_get_stack,
     .profile_find_line = profile_find_line,
+    .register_section = section_api_register,
+    .section_text = section_api_text,
+    .section_data = section_api_data,
+    .section_recommend = section_api_recommend,
+    .section_args = section_api_args,
+    .section_plugin = section_api_plugin,
 };
 
 const mcp_host_api *server_host_api(void)
@@ -640,7 +647,7 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
     }
     rpc_reader_init(&s->reader, s->cfg.max_message_bytes, on_line, on_oversize, s);
     if (store_tools_register(s, err, errsz) != MCP_OK ||
-        run_tools_register(s, err, errsz) != MCP_OK)
+        run_tools_register(s, err, errsz) != MCP_OK || analyze_tool_register(s, err, errsz) != MCP_OK)
         return -1;
     if (plugins_load_all(s, err, errsz) < 0)
         return -1;
@@ -688,6 +695,7 @@ void server_free(server *s)
         store_close(s->store);
     s->store = NULL;
     plugins_unload_all(s);
+    sections_free_all(s);
     tools_free_all(s);
     rpc_reader_free(&s->reader);
     loop_free(s->loop);

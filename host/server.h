@@ -43,6 +43,10 @@ typedef struct server {
     tool **tools;
     size_t n_tools;
 
+    /* analyze_profile sections, in registration order */
+    struct section_reg **sections;
+    size_t n_sections;
+
     /* storage */
     const mcp_storage_vtab *storage_vt;
     struct mcp_plugin *storage_owner;

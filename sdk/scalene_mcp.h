@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define MCP_ABI_MAJOR 0
-#define MCP_ABI_MINOR 1
+#define MCP_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define MCP_EXPORT __attribute__((visibility("default")))
@@ -82,6 +82,7 @@ typedef struct mcp_call mcp_call;         /* one per tools/call; opaque */
 typedef struct mcp_profile mcp_profile;   /* a parsed, stored profile; opaque */
 typedef struct mcp_host_api mcp_host_api; /* the services table */
 typedef struct mcp_store mcp_store;       /* a storage backend handle */
+typedef struct mcp_section mcp_section;   /* one analyzer's part of analyze_profile */
 
 /* ------------------------------------------------------------------ */
 /* Plugin descriptor                                                    */
@@ -280,24 +281,67 @@ typedef struct mcp_storage_vtab {
      * host until close(). */
     int (*open)(const struct mcp_storage_vtab *vt, mcp_plugin *owner, mcp_store **out);
     /* Store a document and its metadata atomically: after MCP_OK it survives
-     * a crash; on error the store is as before. `doc` is borrowed. An existing
-     * id is MCP_EXISTS. */
+     * a crash (volatile backends such as memory excepted); on error the store
+     * is as before. `doc` is borrowed. An existing id is MCP_EXISTS.
+     * meta->doc_bytes is ignored (the backend records len); target, label and
+     * meta_json are never NULL (the host passes "", "", "{}"). A backend with
+     * a capacity limit may evict its oldest records here, logging each. */
     int (*put)(mcp_store *s, const mcp_record_meta *meta, const char *doc, size_t len);
     /* *doc is allocated with api->alloc and freed by the caller with
      * api->free; it is NUL-terminated (len excludes the NUL). */
     int (*get)(mcp_store *s, const char *id, char **doc, size_t *len);
     /* Newest first (created_ms, then id, descending). *next_cursor is NULL on
      * the last page, else allocated with api->alloc (caller frees). Cursors
-     * are opaque; a malformed one is MCP_INVALID. */
+     * are opaque and name a position (created_ms, id), not a record: they stay
+     * valid when records are inserted or deleted, and records newer than the
+     * cursor are not returned. When cb stops early, next_cursor resumes after
+     * the record it stopped on. A malformed cursor or a limit outside
+     * 1..1000 is MCP_INVALID. `cb` must not call into the same store. */
     int (*list)(mcp_store *s, const mcp_list_query *q, mcp_record_cb cb, void *ctx,
                 char **next_cursor);
     int (*del)(mcp_store *s, const char *id); /* MCP_NOTFOUND if absent */
     int (*count)(mcp_store *s, uint64_t *n);
-    /* Delete records beyond the newest max_profiles (0 = no limit) and those
-     * older than min_created_ms (0 = no limit); *removed gets the number. */
+    /* Delete records beyond the newest max_profiles (0 = no limit; newest by
+     * (created_ms, id)) and those older than min_created_ms (0 = no limit);
+     * *removed (may be NULL) gets the number. */
     int (*retain)(mcp_store *s, uint64_t max_profiles, int64_t min_created_ms, uint64_t *removed);
     void (*close)(mcp_store *s); /* frees the handle; cannot fail */
 } mcp_storage_vtab;
+
+/* ------------------------------------------------------------------ */
+/* analyze_profile sections                                             */
+/* ------------------------------------------------------------------ */
+
+/* analyze_profile's `focus`: which sections a caller wants. */
+#define MCP_FOCUS_CPU 0x1u
+#define MCP_FOCUS_MEMORY 0x2u
+#define MCP_FOCUS_GPU 0x4u
+#define MCP_FOCUS_LEAKS 0x8u
+#define MCP_FOCUS_ALL 0xFu
+
+/* Recommendation severities, most urgent first. */
+enum mcp_severity { MCP_SEV_CRITICAL = 0, MCP_SEV_HIGH, MCP_SEV_MEDIUM, MCP_SEV_LOW };
+
+/*
+ * Writes one analyzer's section of analyze_profile for profile `p`
+ * (borrowed for the call). Fill it with api->section_text, section_data and
+ * section_recommend. Return MCP_OK, or an error after api->set_error: the
+ * section then shows the error and the other sections still appear.
+ */
+typedef int (*mcp_section_fn)(mcp_section *sec, const mcp_profile *p, void *user_data);
+
+#define MCP_SECTION_DEF_VERSION 1
+
+typedef struct mcp_section_def {
+    int version;        /* MCP_SECTION_DEF_VERSION; members only appended */
+    const char *name;   /* key in the structured result: [a-z0-9_], unique */
+    const char *title;  /* heading in the text, e.g. "CPU hotspots" */
+    unsigned focus;     /* MCP_FOCUS_* flags this section belongs to */
+    int order;          /* sections appear by ascending order, then name */
+    mcp_section_fn fn;
+    void *user_data;
+    void (*free_user_data)(void *user_data); /* at unload, or if registration fails */
+} mcp_section_def;
 
 /* ------------------------------------------------------------------ */
 /* The host-services table                                              */
@@ -373,6 +417,23 @@ struct mcp_host_api {
     const mcp_prof_stack *(*profile_stack)(const mcp_profile *p, size_t i);
     /* Line by number in a file, NULL when the profile has no record of it. */
     const mcp_prof_line *(*profile_find_line)(const mcp_profile *p, size_t file, uint32_t lineno);
+
+    /* analyze_profile sections. register_section: only inside init; the host
+     * copies the definition (MCP_INVALID, MCP_EXISTS as for tools). */
+    int (*register_section)(mcp_plugin *self, const mcp_section_def *def);
+    /* Appends text to the section (copied). */
+    int (*section_text)(mcp_section *sec, const char *fmt, ...) MCP_PRINTF(2, 3);
+    /* Sets the section's structured data; takes `value` (even on error). */
+    int (*section_data)(mcp_section *sec, cJSON *value);
+    /* Adds a recommendation for the combined list (copied). `file` may be
+     * NULL; `line` 0 when not tied to a line. */
+    int (*section_recommend)(mcp_section *sec, int severity, const char *file, uint32_t line,
+                             const char *text);
+    /* The arguments analyze_profile was called with (profile_id, focus,
+     * top_n, ...), borrowed for the call; never NULL. */
+    const cJSON *(*section_args)(const mcp_section *sec);
+    /* The plugin that registered the section (for set_error and config). */
+    mcp_plugin *(*section_plugin)(const mcp_section *sec);
 
     /* append new members here and bump MCP_ABI_MINOR */
 };
