@@ -101,6 +101,7 @@ mcp_profile *profile_new(void)
     p->scalene.schema_hint = "";
     p->scalene.program = "";
     p->scalene.max_footprint_python_fraction = -1;
+    p->request_json = "{}";
     return p;
 }
 
@@ -216,6 +217,18 @@ const char *profile_strndup(mcp_profile *p, const char *s, size_t n, bool *repla
     return dst;
 }
 
+void profile_utf8_scrub(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_sequence_len((const unsigned char *)s + i, n - i);
+        if (k)
+            i += k;
+        else
+            s[i++] = '?';
+    }
+}
+
 const char *profile_strdup(mcp_profile *p, const char *s)
 {
     return s ? profile_strndup(p, s, strlen(s), NULL) : NULL;
@@ -282,7 +295,8 @@ int profile_set_meta(mcp_profile *p, const profile_meta *m)
     if (set_string(p, &s->id, m->id, "") || set_string(p, &s->label, m->label, NULL) ||
         set_string(p, &s->target, m->target, "") || set_string(p, &s->cwd, m->cwd, "") ||
         set_string(p, &s->python, m->python, "") ||
-        set_string(p, &s->scalene_version, m->scalene_version, "unknown"))
+        set_string(p, &s->scalene_version, m->scalene_version, "unknown") ||
+        set_string(p, &p->request_json, m->request_json, "{}"))
         return MCP_NOMEM;
     s->created_ms = m->created_ms;
     s->exit_status = m->exit_status;
@@ -310,6 +324,7 @@ void profile_get_meta(const mcp_profile *p, profile_meta *m)
     m->partial = s->partial;
     m->timed_out = s->timed_out;
     m->cancelled = s->cancelled;
+    m->request_json = p->request_json;
 }
 
 const profile_scalene_info *profile_get_scalene_info(const mcp_profile *p)
@@ -336,7 +351,10 @@ void profile_finish(mcp_profile *p)
 /* Metrics                                                              */
 /* ------------------------------------------------------------------ */
 
-#define METRIC(member, key, kind, absent) {#member, key, kind, offsetof(mcp_metrics, member), absent}
+#define METRIC(member, key, kind, absent)                                                          \
+    {                                                                                              \
+#member, key, kind, offsetof(mcp_metrics, member), absent                                  \
+    }
 
 const profile_metric_desc profile_metrics[PROFILE_N_METRICS] = {
     METRIC(cpu_python, "n_cpu_percent_python", PROFILE_PERCENT, 0),

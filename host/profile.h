@@ -35,10 +35,10 @@
 /* One profiled file: the SDK view plus its arrays (counts in info.n_*). */
 typedef struct profile_file {
     mcp_prof_file info;
-    mcp_prof_line *lines;          /* info.n_lines, sorted by lineno */
-    mcp_prof_function *functions;  /* info.n_functions */
-    mcp_prof_leak *leaks;          /* info.n_leaks, sorted by lineno */
-    const char **imports;          /* info.n_imports */
+    mcp_prof_line *lines;         /* info.n_lines, sorted by lineno */
+    mcp_prof_function *functions; /* info.n_functions */
+    mcp_prof_leak *leaks;         /* info.n_leaks, sorted by lineno */
+    const char **imports;         /* info.n_imports */
 } profile_file;
 
 /* What Scalene itself reported beyond the SDK summary. */
@@ -61,6 +61,9 @@ struct mcp_profile {
     struct profile_arena *arena; /* owns everything below */
     mcp_prof_summary summary;    /* n_files, n_stacks, n_samples count the arrays */
     profile_scalene_info scalene;
+    /* The profiling call's arguments as a JSON object text (script_args,
+     * options; env values left out), "{}" when unknown. */
+    const char *request_json;
     profile_file *files;
     mcp_prof_stack *stacks;
 };
@@ -77,6 +80,7 @@ typedef struct profile_meta {
     int exit_status;
     int term_signal;
     bool partial, timed_out, cancelled;
+    const char *request_json; /* NULL means "{}" */
 } profile_meta;
 
 /* ------------------------------------------------------------------ */
@@ -113,11 +117,10 @@ int profile_parse_scalene(const char *buf, size_t len, const char *cwd, mcp_prof
  * {"format":"scalene-mcp-profile","format_version":1,"meta":{...},
  *  "run":{...},"samples":[[t,mb],...],"files":[...],"stacks":[...]}.
  * Every line keeps its lineno, source text and ranges; metrics are written
- * only when they differ from their absent value (0, or -1 for
- * core_utilization). Numbers are written with the fewest digits that read
- * back to the same double, so decode(encode(p)) equals p bit for bit.
- * Returns a NUL-terminated string the caller frees with free() (*len, may be
- * NULL, gets its length), or NULL on allocation failure. */
+ * only when not 0 (core_utilization's "absent" -1 is written). Numbers are written with the fewest
+ * digits that read back to the same double, so decode(encode(p)) equals p bit for bit. Returns a
+ * NUL-terminated string the caller frees with free() (*len, may be NULL, gets its length), or NULL
+ * on allocation failure. */
 char *profile_encode(const mcp_profile *p, size_t *len);
 
 /* Decodes what profile_encode wrote. MCP_OK and *out (caller frees with
@@ -190,6 +193,10 @@ const char *profile_strndup(mcp_profile *p, const char *s, size_t n, bool *repla
 /* profile_strndup of a C string; NULL for a NULL `s` too. */
 const char *profile_strdup(mcp_profile *p, const char *s);
 
+/* Replaces, in place, every byte of `s` that is not part of valid UTF-8 by
+ * '?' (for messages built from raw input, possibly cut mid-character). */
+void profile_utf8_scrub(char *s);
+
 /* The display path of `path` for the profile's summary.cwd: a pointer into
  * `path` after "cwd/" when path is inside cwd, else `path` itself. */
 const char *profile_display_path(const mcp_profile *p, const char *path);
@@ -215,8 +222,8 @@ typedef struct profile_metric_desc {
     const char *name;        /* SDK member name and stored key */
     const char *scalene_key; /* NULL when not a plain Scalene key */
     profile_metric_kind kind;
-    size_t offset;      /* into mcp_metrics; a double, or int64_t for COUNT */
-    double absent;      /* value when Scalene did not report it */
+    size_t offset; /* into mcp_metrics; a double, or int64_t for COUNT */
+    double absent; /* value when Scalene did not report it */
 } profile_metric_desc;
 
 #define PROFILE_N_METRICS 15

@@ -9,8 +9,9 @@
  *   lines    {lineno, source, region:[s,e], loop:[s,e], func:[s,e],
  *             memory_samples, <metric>...}: every line the model holds, with
  *             its source text (analyzers show context lines), but a metric
- *             only when it differs from its absent value and a range only
- *             when not [0,0], so 2.x's all-zero lines cost little
+ *             only when it is not 0 (an omitted metric reads as 0, so
+ *             core_utilization's "absent" -1 is written out) and a range
+ *             only when not [0,0], so 2.x's all-zero lines cost little
  *   stacks   [{frames, count, cpu_fraction, python_fraction, native_fraction}]
  * Derived summary fields (cpu sums, stacks flag, counts) are not stored.
  *
@@ -120,7 +121,7 @@ static void put_metrics(enc *e, cJSON *obj, const mcp_metrics *m)
     for (size_t i = 0; i < profile_n_metrics; i++) {
         const profile_metric_desc *d = &profile_metrics[i];
         double v = profile_metric_get(m, d);
-        if (v == d->absent)
+        if (v == 0)
             continue;
         if (d->kind == PROFILE_COUNT) {
             int64_t iv;
@@ -131,8 +132,9 @@ static void put_metrics(enc *e, cJSON *obj, const mcp_metrics *m)
     }
 }
 
-static void encode_meta(enc *e, cJSON *root, const mcp_prof_summary *s)
+static void encode_meta(enc *e, cJSON *root, const mcp_profile *p)
 {
+    const mcp_prof_summary *s = &p->summary;
     cJSON *m = put(e, root, "meta", cJSON_CreateObject());
     put_string(e, m, "id", s->id);
     if (s->label)
@@ -147,6 +149,7 @@ static void encode_meta(enc *e, cJSON *root, const mcp_prof_summary *s)
     put_bool(e, m, "partial", s->partial);
     put_bool(e, m, "timed_out", s->timed_out);
     put_bool(e, m, "cancelled", s->cancelled);
+    put_string(e, m, "request", p->request_json);
 }
 
 static void encode_run(enc *e, cJSON *root, const mcp_profile *p)
@@ -237,7 +240,7 @@ char *profile_encode(const mcp_profile *p, size_t *len)
     cJSON *root = cJSON_CreateObject();
     put_string(&e, root, "format", PROFILE_FORMAT_NAME);
     put_int64(&e, root, "format_version", PROFILE_FORMAT_VERSION);
-    encode_meta(&e, root, &p->summary);
+    encode_meta(&e, root, p);
     encode_run(&e, root, p);
     put_samples(&e, root, "samples", p->summary.samples, p->summary.n_samples);
     cJSON *files = put(&e, root, "files", cJSON_CreateArray());
@@ -476,11 +479,11 @@ enum rec_key {
 };
 
 static const char *const rec_keys[RK_COUNT] = {
-    "avg_mb",     "copy_mb_s",      "core_utilization", "cpu_native",      "cpu_python",
-    "cpu_samples", "cpu_system",    "first_line",       "func",            "gpu_avg_mb",
-    "gpu_peak_mb", "gpu_percent",   "last_line",        "lineno",          "loop",
-    "malloc_mb",  "mallocs",        "memory_samples",   "name",            "peak_mb",
-    "python_fraction", "region",    "source",           "usage_fraction",
+    "avg_mb",          "copy_mb_s",   "core_utilization", "cpu_native",     "cpu_python",
+    "cpu_samples",     "cpu_system",  "first_line",       "func",           "gpu_avg_mb",
+    "gpu_peak_mb",     "gpu_percent", "last_line",        "lineno",         "loop",
+    "malloc_mb",       "mallocs",     "memory_samples",   "name",           "peak_mb",
+    "python_fraction", "region",      "source",           "usage_fraction",
 };
 
 static void init_metric_slots(dec *d)
@@ -495,7 +498,7 @@ static void init_metric_slots(dec *d)
 
 static void get_metrics(dec *d, const cJSON *const *k, mcp_metrics *m)
 {
-    profile_metrics_init(m);
+    memset(m, 0, sizeof(*m)); /* omitted means 0, even for core_utilization */
     for (size_t i = 0; i < profile_n_metrics; i++) {
         const profile_metric_desc *desc = &profile_metrics[i];
         const cJSON *v = d->metric_slot[i] >= 0 ? k[d->metric_slot[i]] : NULL;
@@ -504,8 +507,10 @@ static void get_metrics(dec *d, const cJSON *const *k, mcp_metrics *m)
         if (desc->kind == PROFILE_COUNT) {
             int64_t iv = get_int64(d, v, desc->name, 0, INT64_MAX);
             memcpy((char *)m + desc->offset, &iv, sizeof(iv));
+        } else if (desc->absent < 0 && cJSON_IsNumber(v) && v->valuedouble == desc->absent) {
+            profile_metric_set(m, desc, desc->absent);
         } else
-            profile_metric_set(m, desc, get_in_range(d, v, desc->name, desc->kind, desc->absent));
+            profile_metric_set(m, desc, get_in_range(d, v, desc->name, desc->kind, 0));
     }
 }
 
@@ -671,16 +676,16 @@ static void decode_meta(dec *d, const cJSON *m)
     s->target = get_string(d, member(m, "target"), "target", "");
     s->cwd = get_string(d, member(m, "cwd"), "cwd", "");
     s->python = get_string(d, member(m, "python"), "python", "");
-    s->scalene_version =
-        get_string(d, member(m, "scalene_version"), "scalene_version", "unknown");
+    s->scalene_version = get_string(d, member(m, "scalene_version"), "scalene_version", "unknown");
     s->created_ms = get_int64(d, member(m, "created_ms"), "created_ms", INT64_MIN, INT64_MAX);
-    s->exit_status = (int)get_int64(d, member(m, "exit_status"), "exit_status", INT32_MIN,
-                                    INT32_MAX);
-    s->term_signal = (int)get_int64(d, member(m, "term_signal"), "term_signal", INT32_MIN,
-                                    INT32_MAX);
+    s->exit_status =
+        (int)get_int64(d, member(m, "exit_status"), "exit_status", INT32_MIN, INT32_MAX);
+    s->term_signal =
+        (int)get_int64(d, member(m, "term_signal"), "term_signal", INT32_MIN, INT32_MAX);
     s->partial = get_bool(d, member(m, "partial"), "partial");
     s->timed_out = get_bool(d, member(m, "timed_out"), "timed_out");
     s->cancelled = get_bool(d, member(m, "cancelled"), "cancelled");
+    d->p->request_json = get_string(d, member(m, "request"), "request", "{}");
 }
 
 static void decode_run(dec *d, const cJSON *r)
@@ -705,13 +710,12 @@ static void decode_run(dec *d, const cJSON *r)
         get_string(d, member(r, "max_footprint_file"), "max_footprint_file", NULL);
     s->max_footprint_line = get_lineno(d, member(r, "max_footprint_line"), "max_footprint_line", 0);
     const cJSON *pf = member(r, "max_footprint_python_fraction");
-    info->max_footprint_python_fraction =
-        get_double(d, pf, "max_footprint_python_fraction", -1);
+    info->max_footprint_python_fraction = get_double(d, pf, "max_footprint_python_fraction", -1);
     if (pf && info->max_footprint_python_fraction != -1 &&
         !profile_metric_in_range(PROFILE_FRACTION, info->max_footprint_python_fraction))
         fail(d, MCP_CORRUPT, "max_footprint_python_fraction is out of range");
-    info->native_allocations_mb = get_in_range(d, member(r, "native_allocations_mb"),
-                                               "native_allocations_mb", PROFILE_MB, 0);
+    info->native_allocations_mb =
+        get_in_range(d, member(r, "native_allocations_mb"), "native_allocations_mb", PROFILE_MB, 0);
     s->memory = get_bool(d, member(r, "memory"), "memory");
     s->gpu = get_bool(d, member(r, "gpu"), "gpu");
     s->gpu_device = get_string(d, member(r, "gpu_device"), "gpu_device", "");
@@ -724,8 +728,7 @@ static void decode_body(dec *d, const cJSON *root)
     decode_meta(d, member(root, "meta"));
     decode_run(d, member(root, "run"));
     d->area = NULL;
-    get_samples(d, member(root, "samples"), "samples", &p->summary.samples,
-                &p->summary.n_samples);
+    get_samples(d, member(root, "samples"), "samples", &p->summary.samples, &p->summary.n_samples);
     const cJSON *files = get_array(d, member(root, "files"), "files");
     p->files = alloc_for(d, files, sizeof(*p->files), &p->summary.n_files);
     size_t i = 0;
@@ -748,6 +751,14 @@ static void decode_body(dec *d, const cJSON *root)
         set_area(d, "stacks[%zu]", i);
         decode_stack(d, o, &p->stacks[i++]);
     }
+}
+
+static bool only_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return false;
+    return true;
 }
 
 /* MCP_OK when root is our format at a version we read. */
@@ -780,9 +791,15 @@ int profile_decode(const char *buf, size_t len, mcp_profile **out, char *err, si
 {
     *out = NULL;
     dec d = {.err = err, .errsz = errsz};
-    cJSON *root = buf && len ? cJSON_ParseWithLength(buf, len) : NULL;
+    const char *end = NULL;
+    cJSON *root = buf && len ? cJSON_ParseWithLengthOpts(buf, len, &end, false) : NULL;
     if (!cJSON_IsObject(root)) {
         fail(&d, MCP_CORRUPT, "not a JSON object");
+        cJSON_Delete(root);
+        return d.rc;
+    }
+    if (!only_space(end, (size_t)(buf + len - end))) {
+        fail(&d, MCP_CORRUPT, "unexpected data after the JSON object");
         cJSON_Delete(root);
         return d.rc;
     }

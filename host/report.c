@@ -229,6 +229,10 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
     cJSON_AddBoolToObject(o, "memory_profiled", sm->memory);
     cJSON_AddBoolToObject(o, "gpu_profiled", sm->gpu);
     cJSON_AddBoolToObject(o, "stacks", sm->stacks);
+    cJSON *req = cJSON_Parse(p->request_json);
+    cJSON_AddItemToObject(o, "request", cJSON_IsObject(req) ? req : cJSON_CreateObject());
+    if (!cJSON_IsObject(req))
+        cJSON_Delete(req);
     cJSON *files = cJSON_AddArrayToObject(o, "files");
     for (size_t fi = 0; fi < sm->n_files; fi++) {
         const mcp_prof_file *pf = &p->files[fi].info;

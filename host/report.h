@@ -57,33 +57,34 @@ cJSON *report_line_json(const mcp_prof_line *l);
 
 /* JSON Schema text of report_summary_json's object. */
 #define REPORT_HOT_SCHEMA                                                                          \
-    "{\"type\":\"object\",\"properties\":{\"file\":{\"type\":\"string\"},"                        \
-    "\"first_line\":{\"type\":\"integer\"},\"last_line\":{\"type\":\"integer\"},"                 \
-    "\"cpu_percent\":{\"type\":\"number\"},\"source\":{\"type\":\"string\"}},"                    \
-    "\"required\":[\"file\",\"first_line\",\"last_line\",\"cpu_percent\",\"source\"],"            \
+    "{\"type\":\"object\",\"properties\":{\"file\":{\"type\":\"string\"},"                         \
+    "\"first_line\":{\"type\":\"integer\"},\"last_line\":{\"type\":\"integer\"},"                  \
+    "\"cpu_percent\":{\"type\":\"number\"},\"source\":{\"type\":\"string\"}},"                     \
+    "\"required\":[\"file\",\"first_line\",\"last_line\",\"cpu_percent\",\"source\"],"             \
     "\"additionalProperties\":false}"
 
 #define REPORT_SUMMARY_SCHEMA                                                                      \
-    "{\"type\":\"object\",\"properties\":{"                                                       \
-    "\"profile_id\":{\"type\":\"string\"},\"label\":{\"type\":[\"string\",\"null\"]},"            \
-    "\"target\":{\"type\":\"string\"},\"cwd\":{\"type\":\"string\"},"                             \
-    "\"python\":{\"type\":\"string\"},\"scalene_version\":{\"type\":\"string\"},"                 \
-    "\"created_ms\":{\"type\":\"integer\"},\"outcome\":{\"type\":\"string\",\"enum\":[\"ok\","    \
-    "\"program_error\",\"signaled\",\"timeout\",\"cancelled\"]},"                                 \
-    "\"exit_status\":{\"type\":\"integer\"},\"term_signal\":{\"type\":\"integer\"},"              \
-    "\"partial\":{\"type\":\"boolean\"},\"elapsed_sec\":{\"type\":\"number\"},"                   \
-    "\"max_footprint_mb\":{\"type\":\"number\"},\"growth_rate\":{\"type\":\"number\"},"           \
-    "\"cpu_python_percent\":{\"type\":\"number\"},\"cpu_native_percent\":{\"type\":\"number\"},"  \
-    "\"cpu_system_percent\":{\"type\":\"number\"},\"memory_profiled\":{\"type\":\"boolean\"},"    \
-    "\"gpu_profiled\":{\"type\":\"boolean\"},\"stacks\":{\"type\":\"boolean\"},"                  \
-    "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"               \
-    "\"path\":{\"type\":\"string\"},\"display_path\":{\"type\":\"string\"},"                      \
-    "\"cpu_percent\":{\"type\":\"number\"},\"shown\":{\"type\":\"boolean\"}},"                    \
-    "\"required\":[\"path\",\"display_path\",\"cpu_percent\",\"shown\"],"                         \
-    "\"additionalProperties\":false}},"                                                           \
-    "\"top_lines\":{\"type\":\"array\",\"items\":" REPORT_HOT_SCHEMA "}},"                        \
-    "\"required\":[\"profile_id\",\"target\",\"outcome\",\"exit_status\",\"partial\","            \
-    "\"elapsed_sec\",\"max_footprint_mb\",\"cpu_python_percent\",\"cpu_native_percent\","         \
+    "{\"type\":\"object\",\"properties\":{"                                                        \
+    "\"profile_id\":{\"type\":\"string\"},\"label\":{\"type\":[\"string\",\"null\"]},"             \
+    "\"target\":{\"type\":\"string\"},\"cwd\":{\"type\":\"string\"},"                              \
+    "\"python\":{\"type\":\"string\"},\"scalene_version\":{\"type\":\"string\"},"                  \
+    "\"created_ms\":{\"type\":\"integer\"},\"outcome\":{\"type\":\"string\",\"enum\":[\"ok\","     \
+    "\"program_error\",\"signaled\",\"timeout\",\"cancelled\"]},"                                  \
+    "\"exit_status\":{\"type\":\"integer\"},\"term_signal\":{\"type\":\"integer\"},"               \
+    "\"partial\":{\"type\":\"boolean\"},\"elapsed_sec\":{\"type\":\"number\"},"                    \
+    "\"max_footprint_mb\":{\"type\":\"number\"},\"growth_rate\":{\"type\":\"number\"},"            \
+    "\"cpu_python_percent\":{\"type\":\"number\"},\"cpu_native_percent\":{\"type\":\"number\"},"   \
+    "\"cpu_system_percent\":{\"type\":\"number\"},\"memory_profiled\":{\"type\":\"boolean\"},"     \
+    "\"gpu_profiled\":{\"type\":\"boolean\"},\"stacks\":{\"type\":\"boolean\"},"                   \
+    "\"request\":{\"type\":\"object\",\"description\":\"the profiling call's arguments\"},"        \
+    "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"                \
+    "\"path\":{\"type\":\"string\"},\"display_path\":{\"type\":\"string\"},"                       \
+    "\"cpu_percent\":{\"type\":\"number\"},\"shown\":{\"type\":\"boolean\"}},"                     \
+    "\"required\":[\"path\",\"display_path\",\"cpu_percent\",\"shown\"],"                          \
+    "\"additionalProperties\":false}},"                                                            \
+    "\"top_lines\":{\"type\":\"array\",\"items\":" REPORT_HOT_SCHEMA "}},"                         \
+    "\"required\":[\"profile_id\",\"target\",\"outcome\",\"exit_status\",\"partial\","             \
+    "\"elapsed_sec\",\"max_footprint_mb\",\"cpu_python_percent\",\"cpu_native_percent\","          \
     "\"cpu_system_percent\",\"files\",\"top_lines\"],\"additionalProperties\":false}"
 
 #endif

@@ -15,17 +15,17 @@
 
 typedef struct parse_ctx {
     mcp_profile *p;
-    cJSON *warnings;  /* borrowed, may be NULL */
+    cJSON *warnings;   /* borrowed, may be NULL */
     size_t n_warnings; /* including those not shown */
     bool unescape;     /* undo the \u0026-style escapes in source lines */
     /* Where we are, for messages. */
-    const char *file;     /* display path, NULL at top level */
-    uint32_t lineno;      /* 0 when not inside a line */
-    const char *function; /* name when inside a function record */
+    const char *file;                   /* display path, NULL at top level */
+    uint32_t lineno;                    /* 0 when not inside a line */
+    const char *function;               /* name when inside a function record */
     int metric_slot[PROFILE_N_METRICS]; /* line-key index of each metric, -1 if none */
 } parse_ctx;
 
-/* Warnings at most this much over a bound are rounding noise, clamped silently
+/* Values at most this far outside a bound are rounding noise: clamped without a warning
  * (Scalene writes percent_cpu_time 100.00000000000004). */
 #define PERCENT_SLACK 1e-6
 #define FRACTION_SLACK 1e-9
@@ -87,6 +87,7 @@ static void warn(parse_ctx *c, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     snprintf(msg, sizeof(msg), "%s: %s", where, what);
+    profile_utf8_scrub(msg);
     cJSON_AddItemToArray(c->warnings, cJSON_CreateString(msg));
 }
 
@@ -95,8 +96,7 @@ static void finish_warnings(parse_ctx *c)
     if (!c->warnings || c->n_warnings <= PROFILE_MAX_WARNINGS)
         return;
     char msg[128];
-    snprintf(msg, sizeof(msg), "%zu more warnings not shown",
-             c->n_warnings - PROFILE_MAX_WARNINGS);
+    snprintf(msg, sizeof(msg), "%zu more warnings not shown", c->n_warnings - PROFILE_MAX_WARNINGS);
     cJSON_AddItemToArray(c->warnings, cJSON_CreateString(msg));
 }
 
@@ -118,7 +118,7 @@ static bool read_number(parse_ctx *c, const cJSON *v, const char *field, double 
         warn(c, "%s is not a finite number; treated as absent", field);
         return false;
     }
-    *out = v->valuedouble;
+    *out = v->valuedouble + 0.0; /* -0.0 becomes 0: the model holds no negative zero */
     return true;
 }
 
@@ -129,7 +129,7 @@ static double clamp_to(parse_ctx *c, const char *field, double v, double lo, dou
         return v;
     double to = v < lo ? lo : hi;
     if (fabs(v - to) > slack)
-        warn(c, "%s = %.17g is out of range %g..%g; clamped to %g", field, v, lo, hi, to);
+        warn(c, "%s = %.15g is out of range %g..%g; clamped to %g", field, v, lo, hi, to);
     return to;
 }
 
@@ -170,7 +170,7 @@ static uint32_t read_lineno(parse_ctx *c, const cJSON *v, const char *field)
     if (!read_number(c, v, field, &d))
         return 0;
     if (d < 0 || d > UINT32_MAX || d != floor(d)) {
-        warn(c, "%s = %.17g is not a line number; treated as absent", field, d);
+        warn(c, "%s = %.15g is not a line number; treated as absent", field, d);
         return 0;
     }
     return (uint32_t)d;
@@ -238,16 +238,26 @@ enum top_key {
 };
 
 static const char *const top_keys[TK_COUNT] = {
-    "alloc_samples",       "async_profile",
-    "combined_stacks",     "elapsed_time_sec",
-    "entrypoint_dir",      "files",
-    "gpu",                 "gpu_device",
-    "growth_rate",         "max_footprint_fname",
-    "max_footprint_lineno", "max_footprint_mb",
-    "max_footprint_python_fraction", "memory",
-    "native_allocations_mb", "program",
-    "samples",             "stacks",
-    "start_time_absolute", "start_time_perf",
+    "alloc_samples",
+    "async_profile",
+    "combined_stacks",
+    "elapsed_time_sec",
+    "entrypoint_dir",
+    "files",
+    "gpu",
+    "gpu_device",
+    "growth_rate",
+    "max_footprint_fname",
+    "max_footprint_lineno",
+    "max_footprint_mb",
+    "max_footprint_python_fraction",
+    "memory",
+    "native_allocations_mb",
+    "program",
+    "samples",
+    "stacks",
+    "start_time_absolute",
+    "start_time_perf",
 };
 
 enum file_key { FK_FUNCTIONS, FK_IMPORTS, FK_LEAKS, FK_LINES, FK_PERCENT_CPU_TIME, FK_COUNT };
@@ -284,14 +294,30 @@ enum line_key {
 };
 
 static const char *const line_keys[LK_COUNT] = {
-    "cpu_samples_list",     "end_function_line",   "end_outermost_loop",
-    "end_region_line",      "line",                "lineno",
-    "memory_samples",       "n_avg_mb",            "n_copy_mb_s",
-    "n_core_utilization",   "n_cpu_percent_c",     "n_cpu_percent_python",
-    "n_gpu_avg_memory_mb",  "n_gpu_peak_memory_mb", "n_gpu_percent",
-    "n_malloc_mb",          "n_mallocs",           "n_peak_mb",
-    "n_python_fraction",    "n_sys_percent",       "n_usage_fraction",
-    "start_function_line",  "start_outermost_loop", "start_region_line",
+    "cpu_samples_list",
+    "end_function_line",
+    "end_outermost_loop",
+    "end_region_line",
+    "line",
+    "lineno",
+    "memory_samples",
+    "n_avg_mb",
+    "n_copy_mb_s",
+    "n_core_utilization",
+    "n_cpu_percent_c",
+    "n_cpu_percent_python",
+    "n_gpu_avg_memory_mb",
+    "n_gpu_peak_memory_mb",
+    "n_gpu_percent",
+    "n_malloc_mb",
+    "n_mallocs",
+    "n_peak_mb",
+    "n_python_fraction",
+    "n_sys_percent",
+    "n_usage_fraction",
+    "start_function_line",
+    "start_outermost_loop",
+    "start_region_line",
 };
 
 enum leak_key { LEAK_LIKELIHOOD, LEAK_VELOCITY_MB_S, LEAK_COUNT };
@@ -331,6 +357,9 @@ static int read_samples(parse_ctx *c, const cJSON *v, const char *field, mcp_sam
     mcp_sample *s = profile_alloc(c->p, cap, sizeof(*s));
     if (!s)
         return MCP_NOMEM;
+    char t_field[64], mb_field[64];
+    snprintf(t_field, sizeof(t_field), "%s time (s)", field);
+    snprintf(mb_field, sizeof(mb_field), "%s footprint (MB)", field);
     size_t n = 0, bad = 0;
     const cJSON *pt;
     cJSON_ArrayForEach(pt, v)
@@ -342,8 +371,8 @@ static int read_samples(parse_ctx *c, const cJSON *v, const char *field, mcp_sam
             bad++;
             continue;
         }
-        s[n].t_sec = clamp_to(c, field, t->valuedouble / 1e9, 0, INFINITY, 0);
-        s[n].mb = clamp_to(c, field, mb->valuedouble, 0, INFINITY, MB_SLACK);
+        s[n].t_sec = clamp_to(c, t_field, t->valuedouble / 1e9 + 0.0, 0, INFINITY, 0);
+        s[n].mb = clamp_to(c, mb_field, mb->valuedouble + 0.0, 0, INFINITY, MB_SLACK);
         n++;
     }
     if (bad)
@@ -399,6 +428,7 @@ static const char *read_source(parse_ctx *c, const cJSON *v, bool *oom)
     if (n && text[n - 1] == '\r')
         n--;
     bool replaced;
+    /* Our own fresh arena copy, so writable for the in-place unescape. */
     char *s = (char *)profile_strndup(c->p, text, n, &replaced);
     if (!s) {
         *oom = true;
@@ -439,7 +469,7 @@ static uint32_t read_record_lineno(parse_ctx *c, const cJSON *v, const char *wha
     }
     double d = v->valuedouble;
     if (!(d >= 1 && d <= UINT32_MAX) || d != floor(d)) {
-        warn(c, "%s skipped: lineno %.17g is not a line number", what, d);
+        warn(c, "%s skipped: lineno %.15g is not a line number", what, d);
         return 0;
     }
     return (uint32_t)d;
@@ -743,8 +773,8 @@ static int read_file(parse_ctx *c, const cJSON *entry, profile_file *f)
         warn(c, "file path has invalid UTF-8; bad bytes replaced by U+FFFD");
     const cJSON *k[FK_COUNT];
     profile_index_object(entry, file_keys, FK_COUNT, k);
-    f->info.cpu_percent = read_kind(c, k[FK_PERCENT_CPU_TIME], "percent_cpu_time",
-                                    PROFILE_PERCENT, 0);
+    f->info.cpu_percent =
+        read_kind(c, k[FK_PERCENT_CPU_TIME], "percent_cpu_time", PROFILE_PERCENT, 0);
     int rc = read_lines(c, k[FK_LINES], f);
     if (!rc)
         rc = read_functions(c, k[FK_FUNCTIONS], f);
@@ -892,8 +922,8 @@ static const char *detect_generation(const cJSON *const *top)
     if (top[TK_ASYNC_PROFILE])
         return "2.2+";
     const cJSON *file = first_child_object(top[TK_FILES]);
-    const cJSON *lines = cJSON_IsObject(file) ? cJSON_GetObjectItemCaseSensitive(file, "lines")
-                                              : NULL;
+    const cJSON *lines =
+        cJSON_IsObject(file) ? cJSON_GetObjectItemCaseSensitive(file, "lines") : NULL;
     const cJSON *line = cJSON_IsArray(lines) ? lines->child : NULL;
     if (top[TK_START_TIME_PERF] ||
         (cJSON_IsObject(line) && cJSON_GetObjectItemCaseSensitive(line, "cpu_samples_list")))
@@ -922,8 +952,7 @@ static int read_top(parse_ctx *c, const cJSON *const *top)
     double growth = 0;
     if (read_number(c, top[TK_GROWTH_RATE], "growth_rate", &growth))
         s->growth_rate = growth;
-    s->max_footprint_mb =
-        read_kind(c, top[TK_MAX_FOOTPRINT_MB], "max_footprint_mb", PROFILE_MB, 0);
+    s->max_footprint_mb = read_kind(c, top[TK_MAX_FOOTPRINT_MB], "max_footprint_mb", PROFILE_MB, 0);
     s->max_footprint_file =
         read_string(c, top[TK_MAX_FOOTPRINT_FNAME], "max_footprint_fname", NULL, &oom);
     s->max_footprint_line = read_lineno(c, top[TK_MAX_FOOTPRINT_LINENO], "max_footprint_lineno");
@@ -1026,8 +1055,7 @@ static bool looks_truncated(const char *buf, size_t len, size_t pos)
 }
 
 /* Explains why cJSON stopped at byte `pos` of `len`. */
-static void describe_syntax_error(const char *buf, size_t len, size_t pos, char *err,
-                                  size_t errsz)
+static void describe_syntax_error(const char *buf, size_t len, size_t pos, char *err, size_t errsz)
 {
     if (pos >= len || looks_truncated(buf, len, pos)) {
         set_err(err, errsz,

@@ -34,7 +34,8 @@ typedef struct prun {
     uint64_t run_id;
     char id[STORE_ID_MAX + 1];
     char *label, *target, *cwd, *python, *scalene_version;
-    char *snippet_dir; /* profile_code: private directory of the snippet */
+    char *snippet_dir;  /* profile_code: private directory of the snippet */
+    char *request_json; /* the call's arguments, env values left out */
     int64_t created_ms;
     report_filter filter;
     bool call_gone; /* the client cancelled: store the profile, answer nothing */
@@ -51,6 +52,7 @@ static void prun_free(prun *r)
         rmdir(r->snippet_dir);
         free(r->snippet_dir);
     }
+    free(r->request_json);
     free(r->label);
     free(r->target);
     free(r->cwd);
@@ -141,8 +143,9 @@ static char *check_script(mcp_call *call, const server *s, const char *script, c
         snprintf(joined, sizeof joined, "%s", script);
     struct stat st;
     if (!realpath(joined, real) || stat(real, &st) != 0) {
-        call_api_result_error(call, "give the path of an existing Python file (absolute, or "
-                                    "relative to cwd)",
+        call_api_result_error(call,
+                              "give the path of an existing Python file (absolute, or "
+                              "relative to cwd)",
                               "script: '%s' does not exist (%s)", joined, strerror(errno));
         return NULL;
     }
@@ -203,8 +206,9 @@ static void answer_failure(prun *pr, run_result *res)
                               "could not start the interpreter: %s", why);
         break;
     case RUN_PROFILE_TOO_LARGE:
-        call_api_result_error(call, "profile less (profile_only), turn stacks off, or raise "
-                                    "[server] max_profile_bytes",
+        call_api_result_error(call,
+                              "profile less (profile_only), turn stacks off, or raise "
+                              "[server] max_profile_bytes",
                               "%s", why);
         break;
     default:
@@ -245,8 +249,9 @@ static void answer_profile(prun *pr, run_result *res, mcp_profile *p, cJSON *war
         sb_printf(&b, "Warning: %s\n", cJSON_GetArrayItem(warnings, i)->valuestring);
     if (nw > 10)
         sb_printf(&b, "(%d more warnings in structuredContent)\n", nw - 10);
-    sb_printf(&b, "Next: get_cpu_hotspots / get_memory_hotspots / analyze_profile with "
-                  "profile_id=%s\n",
+    sb_printf(&b,
+              "Next: get_cpu_hotspots / get_memory_hotspots / analyze_profile with "
+              "profile_id=%s\n",
               pr->id);
     char *text = sb_take(&b);
     call_api_result_text(call, "%s", text);
@@ -257,9 +262,9 @@ static void answer_profile(prun *pr, run_result *res, mcp_profile *p, cJSON *war
     cJSON_AddStringToObject(out, "outcome", report_outcome(&p->summary));
     cJSON_AddItemToObject(out, "summary", report_summary_json(p, &pr->filter, 3));
     cJSON_AddItemToObject(out, "warnings", cJSON_Duplicate(warnings, 1));
-    cJSON_AddStringToObject(out, "stderr_tail", res->err.len > 4000
-                                                    ? res->err.data + res->err.len - 4000
-                                                    : res->err.data);
+    cJSON_AddStringToObject(out, "stderr_tail",
+                            res->err.len > 4000 ? res->err.data + res->err.len - 4000
+                                                : res->err.data);
     cJSON_AddNumberToObject(out, "stdout_bytes", (double)res->out.total);
     cJSON_AddNumberToObject(out, "stderr_bytes", (double)res->err.total);
     cJSON_AddNumberToObject(out, "wall_sec", (double)res->wall_ms / 1000.0);
@@ -275,8 +280,8 @@ static int store_result(prun *pr, run_result *res, cJSON *warnings, const mcp_pr
 {
     server *s = pr->rt->srv;
     mcp_profile *p = NULL;
-    int rc = profile_parse_scalene(res->profile, res->profile_len, pr->cwd, &p, warnings, why,
-                                   whysz);
+    int rc =
+        profile_parse_scalene(res->profile, res->profile_len, pr->cwd, &p, warnings, why, whysz);
     if (rc != MCP_OK)
         return rc;
     profile_meta m;
@@ -293,6 +298,7 @@ static int store_result(prun *pr, run_result *res, cJSON *warnings, const mcp_pr
     m.partial = res->partial;
     m.timed_out = res->outcome == RUN_TIMEOUT;
     m.cancelled = res->outcome == RUN_CANCELLED;
+    m.request_json = pr->request_json;
     if (profile_set_meta(p, &m) != MCP_OK) {
         profile_free(p);
         snprintf(why, whysz, "out of memory");
@@ -312,9 +318,8 @@ static void on_done(uint64_t id, run_result *res, void *ud)
     if (!pr->call_gone)
         call_api_progress(pr->call, (double)(res->queued_ms + res->wall_ms) / 1000.0 + 0.001,
                           res->timeout_sec, "parsing the profile");
-    bool has_profile = res->profile && res->profile_len > 0 &&
-                       res->outcome != RUN_NO_SAMPLES && res->outcome != RUN_SCALENE_FAILED &&
-                       res->outcome != RUN_PROFILE_TOO_LARGE;
+    bool has_profile = res->profile && res->profile_len > 0 && res->outcome != RUN_NO_SAMPLES &&
+                       res->outcome != RUN_SCALENE_FAILED && res->outcome != RUN_PROFILE_TOO_LARGE;
     int rc = MCP_OK;
     if (has_profile) {
         cJSON *warnings = cJSON_Duplicate(res->warnings, 1);
@@ -376,6 +381,34 @@ static void on_cancel(mcp_call *call, void *ud)
 
 /* ---- the shared start ------------------------------------------------- */
 
+/* The call's arguments for the stored profile: everything but the values
+ * of env (they may be secrets) and the code of a snippet (kept short). */
+static char *request_json_of(const cJSON *args)
+{
+    cJSON *r = cJSON_Duplicate(args, 1);
+    if (!r)
+        return NULL;
+    /* cJSON_SetValuestring cannot grow a string in cJSON 1.7.15: replace */
+    cJSON *env = cJSON_GetObjectItemCaseSensitive(r, "env");
+    int n = cJSON_GetArraySize(env);
+    for (int i = 0; i < n; i++) {
+        cJSON *e = cJSON_GetArrayItem(env, i);
+        char *name = strdup(e->string); /* e is freed by the replacement */
+        if (name)
+            cJSON_ReplaceItemInObjectCaseSensitive(env, name, cJSON_CreateString("(set)"));
+        free(name);
+    }
+    cJSON *code = cJSON_GetObjectItemCaseSensitive(r, "code");
+    if (cJSON_IsString(code) && strlen(code->valuestring) > 200) {
+        char head[220];
+        snprintf(head, sizeof head, "%.200s...", code->valuestring);
+        cJSON_ReplaceItemInObjectCaseSensitive(r, "code", cJSON_CreateString(head));
+    }
+    char *txt = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return txt;
+}
+
 typedef struct run_args {
     const char *script; /* resolved path, or NULL */
     const char *module;
@@ -435,8 +468,8 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
     arg_num(args, "timeout", &o.timeout_sec);
     if (o.timeout_sec > s->cfg.max_timeout_sec) {
         call_api_result_error(call, "ask for less, or raise [scalene] max_timeout",
-                              "timeout: %g s is over the configured maximum of %g s",
-                              o.timeout_sec, s->cfg.max_timeout_sec);
+                              "timeout: %g s is over the configured maximum of %g s", o.timeout_sec,
+                              s->cfg.max_timeout_sec);
         return MCP_INVALID;
     }
     const cJSON *sa = cJSON_GetObjectItemCaseSensitive(args, "script_args");
@@ -490,8 +523,8 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
     char *python = pyenv_resolve(&pq, &rule, &perr);
     pyenv_info py = {0};
     if (!python || pyenv_detect(rt->py, python, &py, &perr) < 0) {
-        call_api_result_error(call, "install Scalene for that interpreter, or pass python=",
-                              "python: %s", perr ? perr : "no interpreter found");
+        call_api_result_error(call, "install Scalene for that interpreter, or pass python=", "%s",
+                              perr ? perr : "python: no interpreter found");
         free(perr);
         free(python);
         free(pypath);
@@ -524,8 +557,9 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
     pr->filter.reduced_profile = o.reduced_profile;
     if (ra->code_dir)
         pr->snippet_dir = strdup(ra->code_dir);
-    runner_request rq = {.opts = &o, .py = &py, .on_progress = on_progress, .on_done = on_done,
-                         .ud = pr};
+    pr->request_json = request_json_of(args);
+    runner_request rq = {
+        .opts = &o, .py = &py, .on_progress = on_progress, .on_done = on_done, .ud = pr};
     char *rerr = NULL;
     pr->run_id = runner_start(rt->runner, &rq, &rerr);
     free(pypath);
@@ -639,42 +673,42 @@ static int profile_code(mcp_call *call, const cJSON *args, void *ud)
 /* ---- registration ----------------------------------------------------- */
 
 #define RUN_OPTION_PROPS                                                                           \
-    "\"cwd\":{\"type\":\"string\",\"description\":\"working directory of the run\"},"             \
-    "\"python\":{\"type\":\"string\",\"description\":\"interpreter with Scalene installed "       \
-    "(default: [scalene] python, .venv/bin/python in cwd, $VIRTUAL_ENV, python3)\"},"             \
-    "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"},"                \
-    "\"description\":\"extra environment variables for the program\"},"                           \
-    "\"timeout\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":86400,"                  \
-    "\"description\":\"seconds before the run is stopped (its partial profile is kept)\"},"       \
-    "\"label\":{\"type\":\"string\",\"maxLength\":256},"                                          \
-    "\"cpu\":{\"type\":\"boolean\",\"default\":true},"                                            \
-    "\"memory\":{\"type\":\"boolean\",\"default\":true},"                                         \
-    "\"gpu\":{\"type\":\"boolean\",\"default\":false},"                                           \
-    "\"stacks\":{\"type\":\"boolean\",\"default\":false,\"description\":\"collect call stacks "   \
-    "(Scalene 2.x; larger profiles)\"},"                                                          \
-    "\"cpu_sampling_rate\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":60,"           \
-    "\"default\":0.01},"                                                                          \
-    "\"cpu_percent_threshold\":{\"type\":\"number\",\"minimum\":0,\"maximum\":100,"               \
-    "\"default\":1.0},"                                                                           \
-    "\"malloc_threshold\":{\"type\":\"integer\",\"minimum\":0,\"default\":100},"                  \
-    "\"profile_only\":{\"type\":\"string\",\"description\":\"comma-separated substrings a file "  \
-    "path must contain to be profiled\"},"                                                        \
-    "\"profile_exclude\":{\"type\":\"string\"},"                                                  \
-    "\"profile_all\":{\"type\":\"boolean\",\"default\":false},"                                   \
-    "\"reduced_profile\":{\"type\":\"boolean\",\"default\":false},"                               \
-    "\"use_virtual_time\":{\"type\":\"boolean\",\"default\":false},"                              \
+    "\"cwd\":{\"type\":\"string\",\"description\":\"working directory of the run\"},"              \
+    "\"python\":{\"type\":\"string\",\"description\":\"interpreter with Scalene installed "        \
+    "(default: [scalene] python, .venv/bin/python in cwd, $VIRTUAL_ENV, python3)\"},"              \
+    "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"},"                 \
+    "\"description\":\"extra environment variables for the program\"},"                            \
+    "\"timeout\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":86400,"                   \
+    "\"description\":\"seconds before the run is stopped (its partial profile is kept)\"},"        \
+    "\"label\":{\"type\":\"string\",\"maxLength\":256},"                                           \
+    "\"cpu\":{\"type\":\"boolean\",\"default\":true},"                                             \
+    "\"memory\":{\"type\":\"boolean\",\"default\":true},"                                          \
+    "\"gpu\":{\"type\":\"boolean\",\"default\":false},"                                            \
+    "\"stacks\":{\"type\":\"boolean\",\"default\":false,\"description\":\"collect call stacks "    \
+    "(Scalene 2.x; larger profiles)\"},"                                                           \
+    "\"cpu_sampling_rate\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":60,"            \
+    "\"default\":0.01},"                                                                           \
+    "\"cpu_percent_threshold\":{\"type\":\"number\",\"minimum\":0,\"maximum\":100,"                \
+    "\"default\":1.0},"                                                                            \
+    "\"malloc_threshold\":{\"type\":\"integer\",\"minimum\":0,\"default\":100},"                   \
+    "\"profile_only\":{\"type\":\"string\",\"description\":\"comma-separated substrings a file "   \
+    "path must contain to be profiled\"},"                                                         \
+    "\"profile_exclude\":{\"type\":\"string\"},"                                                   \
+    "\"profile_all\":{\"type\":\"boolean\",\"default\":false},"                                    \
+    "\"reduced_profile\":{\"type\":\"boolean\",\"default\":false},"                                \
+    "\"use_virtual_time\":{\"type\":\"boolean\",\"default\":false},"                               \
     "\"memory_leak_detector\":{\"type\":\"boolean\",\"default\":true}"
 
 #define RUN_OUTPUT_SCHEMA                                                                          \
-    "{\"type\":\"object\",\"properties\":{\"profile_id\":{\"type\":\"string\"},"                  \
-    "\"outcome\":{\"type\":\"string\"},\"summary\":" REPORT_SUMMARY_SCHEMA ","                    \
-    "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                          \
-    "\"stderr_tail\":{\"type\":\"string\"},\"stdout_bytes\":{\"type\":\"integer\"},"              \
-    "\"stderr_bytes\":{\"type\":\"integer\"},\"wall_sec\":{\"type\":\"number\"},"                 \
-    "\"fast_start\":{\"type\":\"boolean\"},"                                                      \
-    "\"argv\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"                             \
-    "\"required\":[\"profile_id\",\"outcome\",\"summary\",\"warnings\",\"stderr_tail\","          \
-    "\"stdout_bytes\",\"stderr_bytes\",\"wall_sec\",\"fast_start\",\"argv\"],"                    \
+    "{\"type\":\"object\",\"properties\":{\"profile_id\":{\"type\":\"string\"},"                   \
+    "\"outcome\":{\"type\":\"string\"},\"summary\":" REPORT_SUMMARY_SCHEMA ","                     \
+    "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                           \
+    "\"stderr_tail\":{\"type\":\"string\"},\"stdout_bytes\":{\"type\":\"integer\"},"               \
+    "\"stderr_bytes\":{\"type\":\"integer\"},\"wall_sec\":{\"type\":\"number\"},"                  \
+    "\"fast_start\":{\"type\":\"boolean\"},"                                                       \
+    "\"argv\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"                              \
+    "\"required\":[\"profile_id\",\"outcome\",\"summary\",\"warnings\",\"stderr_tail\","           \
+    "\"stdout_bytes\",\"stderr_bytes\",\"wall_sec\",\"fast_start\",\"argv\"],"                     \
     "\"additionalProperties\":false}"
 
 static const mcp_tool_def run_tool_defs[] = {
@@ -697,8 +731,8 @@ static const mcp_tool_def run_tool_defs[] = {
      "the snippet runs there and can import the project's modules.",
      "{\"type\":\"object\",\"properties\":{"
      "\"code\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1048576},"
-     "\"script_args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":4096},"
-     RUN_OPTION_PROPS "},\"required\":[\"code\"],\"additionalProperties\":false}",
+     "\"script_args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":4096}"
+     "," RUN_OPTION_PROPS "},\"required\":[\"code\"],\"additionalProperties\":false}",
      RUN_OUTPUT_SCHEMA, MCP_TOOL_OPEN_WORLD, profile_code, NULL, NULL},
 };
 
