@@ -387,7 +387,7 @@ static const mcp_tool_def analyze_def = {
     "\"focus\":{\"type\":\"string\"},\"summary\":{\"type\":\"object\"},"
     "\"sections\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"object\","
     "\"properties\":{\"title\":{\"type\":\"string\"},\"text\":{\"type\":\"string\"},"
-    "\"data\":true},\"required\":[\"title\",\"text\"],\"additionalProperties\":false}},"
+    "\"data\":{}},\"required\":[\"title\",\"text\"],\"additionalProperties\":false}},"
     "\"recommendations\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
     "\"severity\":{\"type\":\"string\",\"enum\":[\"critical\",\"high\",\"medium\",\"low\"]},"
     "\"section\":{\"type\":\"string\"},\"file\":{\"type\":\"string\"},"

@@ -1,0 +1,1 @@
+"""Package for module-mode runs: python -m pkgdemo.cli ARGS."""
