@@ -69,7 +69,16 @@ mcp_call *call_new(server *s, tool *t, const char *id_token, const cJSON *id_val
     c->tool = t;
     c->id_token = strdup(id_token);
     c->id_value = cJSON_Duplicate(id_value, 1);
-    c->progress_token = progress_token ? cJSON_Duplicate(progress_token, 1) : NULL;
+    if (cJSON_IsNumber(progress_token)) {
+        /* cJSON prints doubles with 15 significant digits when that reads
+         * back "close enough": keep an integer token's exact digits (the
+         * caller passes only integers within 2^53) */
+        char num[32];
+        snprintf(num, sizeof num, "%.0f", progress_token->valuedouble);
+        c->progress_token = cJSON_CreateRaw(num);
+    } else {
+        c->progress_token = progress_token ? cJSON_Duplicate(progress_token, 1) : NULL;
+    }
     c->modern = modern;
     c->log_level = log_level;
     c->content = cJSON_CreateArray();
@@ -143,15 +152,19 @@ static cJSON *build_result(mcp_call *c, char *rpc_err, size_t errsz)
     if (c->tool->output_schema) {
         char why[1024];
         if (!c->structured) {
-            snprintf(rpc_err, errsz, "tool '%s' declares an outputSchema but returned no "
-                                     "structuredContent", c->tool->name);
+            snprintf(rpc_err, errsz,
+                     "tool '%s' declares an outputSchema but returned no "
+                     "structuredContent",
+                     c->tool->name);
             cJSON_Delete(r);
             return NULL;
         }
         if (!jschema_validate(c->tool->output_schema, c->structured, "structuredContent", why,
                               sizeof why)) {
-            snprintf(rpc_err, errsz, "tool '%s' returned structuredContent that violates its "
-                                     "outputSchema: %s", c->tool->name, why);
+            snprintf(rpc_err, errsz,
+                     "tool '%s' returned structuredContent that violates its "
+                     "outputSchema: %s",
+                     c->tool->name, why);
             cJSON_Delete(r);
             return NULL;
         }
@@ -174,7 +187,15 @@ static void finish(mcp_call *c, int rc)
     if (c->done)
         return;
     c->done = true;
-    if (!c->cancelled) {
+    if (c->capture) {
+        if (rc != MCP_OK && !c->is_error) {
+            const char *why = c->tool->owner ? plugin_last_error(c->tool->owner) : "";
+            c->is_error = true;
+            c->error_text = strdup(why && *why ? why : "tool failed");
+        }
+        char rpc_err[1536];
+        *c->capture = build_result(c, rpc_err, sizeof rpc_err);
+    } else if (!c->cancelled) {
         if (rc != MCP_OK && !c->is_error) {
             const char *why = c->tool->owner ? plugin_last_error(c->tool->owner) : "";
             char buf[256];
@@ -213,6 +234,36 @@ void call_run(mcp_call *c, const cJSON *args)
         return;
     }
     finish(c, rc);
+}
+
+cJSON *call_run_capture(server *s, tool *t, const cJSON *args, char *err, size_t errsz)
+{
+    char why[1024];
+    if (!jschema_validate(t->input_schema, args, "argument", why, sizeof why)) {
+        snprintf(err, errsz, "%s", why);
+        return NULL;
+    }
+    mcp_call *c = call_new(s, t, "0", NULL, NULL, false, -1);
+    if (!c) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    cJSON *result = NULL;
+    c->capture = &result;
+    call_run(c, args);
+    bool still_running = false; /* a finished call is freed: compare, never dereference */
+    for (size_t i = 0; i < s->n_calls; i++)
+        still_running |= s->calls[i] == c;
+    if (still_running) {
+        /* an asynchronous tool cannot answer inline: drop its result later */
+        c->capture = NULL;
+        call_cancel(c);
+        snprintf(err, errsz, "tool '%s' is asynchronous", t->name);
+        return NULL;
+    }
+    if (!result)
+        snprintf(err, errsz, "tool '%s' returned a result that breaks its outputSchema", t->name);
+    return result;
 }
 
 void call_cancel(mcp_call *c)
@@ -274,7 +325,8 @@ int call_api_result_content(mcp_call *call, cJSON *block)
         cJSON_Delete(block);
         return MCP_MISUSE;
     }
-    if (!cJSON_IsObject(block) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(block, "type"))) {
+    if (!cJSON_IsObject(block) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(block, "type"))) {
         cJSON_Delete(block);
         return MCP_INVALID;
     }

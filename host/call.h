@@ -32,6 +32,9 @@ struct mcp_call {
     bool is_error;
     char *error_text;
     char *error_hint;
+    /* Set by call_run_capture: the CallToolResult goes here instead of to
+     * the client (NULL when the tool broke its outputSchema). */
+    cJSON **capture;
 };
 
 /* Creates a call for `t` (borrowed) answering request id `id_token`. */
@@ -40,6 +43,10 @@ mcp_call *call_new(server *s, tool *t, const char *id_token, const cJSON *id_val
 /* Runs the handler and, unless it went async, sends the response and frees
  * the call. */
 void call_run(mcp_call *c, const cJSON *args);
+/* Runs a synchronous tool for the host itself (a resource read, a prompt)
+ * and returns its CallToolResult (caller frees), or NULL with err set when
+ * the tool failed to build one or is asynchronous. */
+cJSON *call_run_capture(server *s, tool *t, const cJSON *args, char *err, size_t errsz);
 /* Client cancelled: no response will be sent. */
 void call_cancel(mcp_call *c);
 /* Finds an in-flight call by the id given in notifications/cancelled. */

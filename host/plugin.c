@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "prompts.h"
+#include "resources.h"
 #include "sections.h"
 #include "tools.h"
 
 /* Loaded when the INI file declares no [plugin.NAME] section. */
-static const char *const bundled_plugins[] = {"memory", NULL};
+static const char *const bundled_plugins[] = {"memory", "sqlite", "file", NULL};
 
 struct plugin_timer {
     plugin_timer *next;
@@ -181,6 +183,8 @@ static void plugin_unload(mcp_plugin *p)
         p->decl->shutdown(p);
     tools_unregister_owner(p->srv, p);
     sections_unregister_owner(p->srv, p);
+    resources_unregister_owner(p->srv, p);
+    prompts_unregister_owner(p->srv, p);
     cancel_timers(p);
     /* SMCP_NO_DLCLOSE keeps plugin code mapped so leak reports can name it. */
     const char *keep = getenv("SMCP_NO_DLCLOSE");
@@ -307,9 +311,12 @@ static int plugin_load(server *s, const plugin_conf *pc, char *err, size_t errsz
 }
 
 /* Picks the plugin that registered the configured backend; the store front
- * (store.c) opens it. */
+ * (store.c) opens it. When no backend is named and the default (sqlite) is
+ * not loaded, a config that loads exactly one storage plugin gets that one. */
 static int select_backend(server *s, char *err, size_t errsz)
 {
+    mcp_plugin *only = NULL;
+    size_t n_storage = 0;
     for (size_t i = 0; i < s->n_plugins; i++) {
         const mcp_storage_vtab *vt = s->plugins[i]->storage;
         if (vt && strcmp(vt->name, s->cfg.backend) == 0) {
@@ -317,6 +324,18 @@ static int select_backend(server *s, char *err, size_t errsz)
             s->storage_owner = s->plugins[i];
             return 0;
         }
+        if (vt) {
+            only = s->plugins[i];
+            n_storage++;
+        }
+    }
+    if (!s->cfg.backend_set && n_storage == 1) {
+        server_log(s, NULL, MCP_LOG_INFO, "config",
+                   "[storage] backend not set and no %s plugin loaded: using %s", s->cfg.backend,
+                   only->storage->name);
+        s->storage_vt = only->storage;
+        s->storage_owner = only;
+        return 0;
     }
     char have[512] = "";
     for (size_t i = 0; i < s->n_plugins; i++) {

@@ -15,6 +15,8 @@
 #include "core_tools.h"
 #include "jschema.h"
 #include "plugin.h"
+#include "prompts.h"
+#include "resources.h"
 #include "sections.h"
 #include "profile.h"
 #include "profile_access.h"
@@ -134,6 +136,12 @@ static cJSON *capabilities(const server *s)
     cJSON *caps = cJSON_CreateObject();
     cJSON *tools = cJSON_AddObjectToObject(caps, "tools");
     cJSON_AddFalseToObject(tools, "listChanged");
+    cJSON *res = cJSON_AddObjectToObject(caps, "resources");
+    cJSON_AddFalseToObject(res, "subscribe");
+    cJSON_AddFalseToObject(res, "listChanged");
+    cJSON *pr = cJSON_AddObjectToObject(caps, "prompts");
+    cJSON_AddFalseToObject(pr, "listChanged");
+    cJSON_AddObjectToObject(caps, "completions");
     cJSON_AddObjectToObject(caps, "logging");
     return caps;
 }
@@ -327,6 +335,63 @@ static void m_set_level(server *s, const req *r)
     send_result(s, r->id, cJSON_CreateObject(), false);
 }
 
+/* Methods implemented elsewhere: they build a result or an error. */
+typedef cJSON *(*build_fn)(server *s, const cJSON *params, int *code, char *msg, size_t msgsz);
+
+static void answer_built(server *s, const req *r, build_fn fn, bool cacheable)
+{
+    int code = E_INTERNAL;
+    char msg[1024] = "internal error";
+    cJSON *res = fn(s, r->params, &code, msg, sizeof msg);
+    if (!res) {
+        send_error(s, r->id, code, msg, NULL);
+        return;
+    }
+    if (cacheable)
+        add_cache_hints(res, r);
+    send_result(s, r->id, res, r->modern);
+}
+
+static void m_resources_list(server *s, const req *r)
+{
+    answer_built(s, r, resources_list, true);
+}
+
+static void m_templates_list(server *s, const req *r)
+{
+    answer_built(s, r, resources_templates_list, true);
+}
+
+static cJSON *read_legacy(server *s, const cJSON *params, int *code, char *msg, size_t msgsz)
+{
+    return resources_read(s, params, false, code, msg, msgsz);
+}
+
+static cJSON *read_modern(server *s, const cJSON *params, int *code, char *msg, size_t msgsz)
+{
+    return resources_read(s, params, true, code, msg, msgsz);
+}
+
+static void m_resources_read(server *s, const req *r)
+{
+    answer_built(s, r, r->modern ? read_modern : read_legacy, true);
+}
+
+static void m_prompts_list(server *s, const req *r)
+{
+    answer_built(s, r, prompts_list, true);
+}
+
+static void m_prompts_get(server *s, const req *r)
+{
+    answer_built(s, r, prompts_get, false);
+}
+
+static void m_complete(server *s, const req *r)
+{
+    answer_built(s, r, completion_complete, false);
+}
+
 typedef void (*method_fn)(server *s, const req *r);
 
 typedef struct method_entry {
@@ -338,6 +403,12 @@ typedef struct method_entry {
 static const method_entry methods[] = {
     {"tools/list", m_tools_list, false},
     {"tools/call", m_tools_call, false},
+    {"resources/list", m_resources_list, false},
+    {"resources/templates/list", m_templates_list, false},
+    {"resources/read", m_resources_read, false},
+    {"prompts/list", m_prompts_list, false},
+    {"prompts/get", m_prompts_get, false},
+    {"completion/complete", m_complete, false},
     {"ping", m_ping, true},
     {"logging/setLevel", m_set_level, true},
     {NULL, NULL, false},
@@ -626,6 +697,15 @@ static const mcp_host_api host_api = {
     .section_recommend = section_api_recommend,
     .section_args = section_api_args,
     .section_plugin = section_api_plugin,
+    .register_resource = resource_api_register,
+    .register_prompt = prompt_api_register,
+    .read_text = resource_api_read_text,
+    .read_blob = resource_api_read_blob,
+    .prompt_text = prompt_api_text,
+    .prompt_content = prompt_api_content,
+    .complete_value = resource_api_complete_value,
+    .read_plugin = resource_api_read_plugin,
+    .prompt_plugin = prompt_api_plugin,
 };
 
 const mcp_host_api *server_host_api(void)
@@ -649,7 +729,7 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
     if (store_tools_register(s, err, errsz) != MCP_OK ||
         run_tools_register(s, err, errsz) != MCP_OK || analyze_tool_register(s, err, errsz) != MCP_OK)
         return -1;
-    if (plugins_load_all(s, err, errsz) < 0)
+    if (plugins_load_all(s, err, errsz) < 0 || host_content_register(s, err, errsz) != MCP_OK)
         return -1;
     store_limits lim = {.max_doc_bytes = s->cfg.max_profile_bytes,
                         .max_profiles = s->cfg.max_profiles,
@@ -696,6 +776,8 @@ void server_free(server *s)
     s->store = NULL;
     plugins_unload_all(s);
     sections_free_all(s);
+    resources_free_all(s);
+    prompts_free_all(s);
     tools_free_all(s);
     rpc_reader_free(&s->reader);
     loop_free(s->loop);

@@ -47,6 +47,12 @@ typedef struct server {
     struct section_reg **sections;
     size_t n_sections;
 
+    /* resources and prompts, in registration order */
+    struct resource_reg **resources;
+    size_t n_resources;
+    struct prompt_reg **prompts;
+    size_t n_prompts;
+
     /* storage */
     const mcp_storage_vtab *storage_vt;
     struct mcp_plugin *storage_owner;

@@ -228,6 +228,31 @@ static cJSON *strings_of(char **v)
     return a;
 }
 
+/* resource_link blocks, so a client can fetch detail lazily. */
+static void add_links(mcp_call *call, const char *id)
+{
+    static const char *const views[][3] = {
+        {"summary", "text/plain", "Summary of the profile"},
+        {"analysis", "text/plain", "Every analyzer's section and the top recommendations"},
+        {"", "application/json", "The whole stored profile (JSON)"},
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        if (i == 1 && !tools_find(call->srv, "analyze_profile"))
+            continue;
+        char uri[128], name[96];
+        snprintf(uri, sizeof uri, "scalene://profile/%s%s%s", id, *views[i][0] ? "/" : "",
+                 views[i][0]);
+        snprintf(name, sizeof name, "%s%s%s", id, *views[i][0] ? "-" : "", views[i][0]);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "type", "resource_link");
+        cJSON_AddStringToObject(b, "uri", uri);
+        cJSON_AddStringToObject(b, "name", name);
+        cJSON_AddStringToObject(b, "mimeType", views[i][1]);
+        cJSON_AddStringToObject(b, "description", views[i][2]);
+        call_api_result_content(call, b);
+    }
+}
+
 static void answer_profile(prun *pr, run_result *res, mcp_profile *p, cJSON *warnings)
 {
     mcp_call *call = pr->call;
@@ -256,6 +281,7 @@ static void answer_profile(prun *pr, run_result *res, mcp_profile *p, cJSON *war
     char *text = sb_take(&b);
     call_api_result_text(call, "%s", text);
     free(text);
+    add_links(call, pr->id);
 
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "profile_id", pr->id);

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define MCP_ABI_MAJOR 0
-#define MCP_ABI_MINOR 2
+#define MCP_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define MCP_EXPORT __attribute__((visibility("default")))
@@ -83,6 +83,9 @@ typedef struct mcp_profile mcp_profile;   /* a parsed, stored profile; opaque */
 typedef struct mcp_host_api mcp_host_api; /* the services table */
 typedef struct mcp_store mcp_store;       /* a storage backend handle */
 typedef struct mcp_section mcp_section;   /* one analyzer's part of analyze_profile */
+typedef struct mcp_read mcp_read;         /* one resources/read being answered */
+typedef struct mcp_prompt mcp_prompt;     /* one prompts/get being answered */
+typedef struct mcp_completion mcp_completion; /* one completion/complete being answered */
 
 /* ------------------------------------------------------------------ */
 /* Plugin descriptor                                                    */
@@ -344,6 +347,66 @@ typedef struct mcp_section_def {
 } mcp_section_def;
 
 /* ------------------------------------------------------------------ */
+/* Resources, prompts, completion                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Reads a resource. `uri` is the URI asked for; `vars` (borrowed, may be
+ * NULL for a fixed resource) holds a template's variables as strings. Add
+ * contents with api->read_text / read_blob and return MCP_OK; return
+ * MCP_NOTFOUND (after api->set_error) when the URI names nothing.
+ */
+typedef int (*mcp_read_fn)(mcp_read *rd, const char *uri, const cJSON *vars, void *user_data);
+
+/*
+ * Suggests values for argument `name` that start with `prefix`. `context`
+ * (borrowed, may be NULL) holds the other arguments the client already
+ * filled in. Add each value with api->complete_value.
+ */
+typedef int (*mcp_complete_fn)(mcp_completion *c, const char *name, const char *prefix,
+                               const cJSON *context, void *user_data);
+
+#define MCP_RESOURCE_DEF_VERSION 1
+
+typedef struct mcp_resource_def {
+    int version;              /* MCP_RESOURCE_DEF_VERSION; members only appended */
+    const char *uri;          /* a fixed resource, listed by resources/list; or NULL */
+    const char *uri_template; /* or a template ("test://template/{id}/data"; {+var} may
+                                 span '/'), listed by resources/templates/list */
+    const char *name;         /* required */
+    const char *title;        /* may be NULL */
+    const char *description;  /* may be NULL */
+    const char *mime_type;    /* may be NULL */
+    mcp_read_fn read;
+    mcp_complete_fn complete; /* template variables; may be NULL */
+    void *user_data;
+    void (*free_user_data)(void *user_data);
+} mcp_resource_def;
+
+typedef struct mcp_prompt_arg {
+    const char *name;
+    const char *description; /* may be NULL */
+    bool required;
+} mcp_prompt_arg;
+
+/* Builds a prompt's messages from `args` (borrowed; strings, required ones
+ * checked by the host) with api->prompt_text / prompt_content. */
+typedef int (*mcp_prompt_fn)(mcp_prompt *pr, const cJSON *args, void *user_data);
+
+#define MCP_PROMPT_DEF_VERSION 1
+
+typedef struct mcp_prompt_def {
+    int version; /* MCP_PROMPT_DEF_VERSION; members only appended */
+    const char *name, *title, *description;
+    const mcp_prompt_arg *args; /* copied at registration */
+    size_t n_args;
+    mcp_prompt_fn get;
+    mcp_complete_fn complete; /* argument values; may be NULL */
+    void *user_data;
+    void (*free_user_data)(void *user_data);
+} mcp_prompt_def;
+
+/* ------------------------------------------------------------------ */
 /* The host-services table                                              */
 /* ------------------------------------------------------------------ */
 
@@ -434,6 +497,26 @@ struct mcp_host_api {
     const cJSON *(*section_args)(const mcp_section *sec);
     /* The plugin that registered the section (for set_error and config). */
     mcp_plugin *(*section_plugin)(const mcp_section *sec);
+
+    /* --- 0.3 --- */
+
+    /* Resources and prompts: only inside init; definitions are copied. */
+    int (*register_resource)(mcp_plugin *self, const mcp_resource_def *def);
+    int (*register_prompt)(mcp_plugin *self, const mcp_prompt_def *def);
+    /* Appends a text content to a resources/read answer (copied). */
+    int (*read_text)(mcp_read *rd, const char *uri, const char *mime_type, const char *text);
+    /* Appends binary content (copied; the host base64-encodes it). */
+    int (*read_blob)(mcp_read *rd, const char *uri, const char *mime_type, const void *data,
+                     size_t len);
+    /* Appends a message to a prompts/get answer: role "user" or "assistant". */
+    int (*prompt_text)(mcp_prompt *pr, const char *role, const char *fmt, ...) MCP_PRINTF(3, 4);
+    /* Appends a message with any content block (image, resource, ...); takes `block`. */
+    int (*prompt_content)(mcp_prompt *pr, const char *role, cJSON *block);
+    /* Adds one completion value (copied; at most 100 are sent). */
+    int (*complete_value)(mcp_completion *c, const char *value);
+    /* The plugin behind a read/prompt/completion (for set_error). */
+    mcp_plugin *(*read_plugin)(const mcp_read *rd);
+    mcp_plugin *(*prompt_plugin)(const mcp_prompt *pr);
 
     /* append new members here and bump MCP_ABI_MINOR */
 };
