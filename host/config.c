@@ -174,6 +174,7 @@ static bool storage_key(parse_state *st, const char *k, const char *v)
         if (!*v)
             return bad(st, "storage", k, v, "a backend name such as sqlite, file or memory");
         set_str(&c->backend, v);
+        c->backend_set = true;
     } else if (!strcmp(k, "max_profiles")) {
         if (!parse_u64(v, 0, UINT32_MAX, &n))
             return bad(st, "storage", k, v, "an integer >= 0 (0 = no limit)");
@@ -311,6 +312,19 @@ static char *read_counting(char *str, int num, void *stream)
     if (!s)
         return NULL;
     r->st->line++;
+    /* inih's buffer holds num-1 bytes: it would read the rest of a longer
+     * line as further lines (wrong line numbers, bogus syntax errors) */
+    size_t len = strlen(s);
+    if (len == (size_t)num - 1 && s[len - 1] != '\n') {
+        int next = fgetc(r->f);
+        if (next != EOF && next != '\n') {
+            snprintf(r->st->err, r->st->errsz,
+                     "%s:%d: line longer than %d bytes (the INI reader's limit)", r->st->file,
+                     r->st->line, num - 1);
+            r->st->failed = true;
+            return NULL;
+        }
+    }
     const char *p = s;
     while (*p == ' ' || *p == '\t')
         p++;
@@ -344,7 +358,7 @@ static void set_defaults(config *c)
     c->cpu_percent_threshold = 1.0;
     c->malloc_threshold = 100;
     c->fast_start = true;
-    c->backend = strdup("memory");
+    c->backend = strdup("sqlite");
     c->cache_profiles = 16;
 }
 
@@ -437,8 +451,10 @@ static int env_overrides(config *c, char *err, size_t errsz)
         }
         c->log_level = lvl;
     }
-    if ((v = getenv("SCALENE_MCP_STORAGE")) && *v)
+    if ((v = getenv("SCALENE_MCP_STORAGE")) && *v) {
         set_str(&c->backend, v);
+        c->backend_set = true;
+    }
     return 0;
 }
 

@@ -53,7 +53,10 @@ typedef struct config {
     bool fast_start;
 
     /* [storage] */
-    char *backend;
+    char *backend;    /* default "sqlite" */
+    bool backend_set; /* named by the file or $SCALENE_MCP_STORAGE; when not, and
+                         no sqlite plugin is loaded, the only storage backend
+                         loaded is used (plugin.c) */
     uint64_t max_profiles;
     double max_age_days;
     unsigned cache_profiles;

@@ -217,12 +217,18 @@ static int skip_value(scan *sc)
     return 0;
 }
 
+/* The token is echoed verbatim, so it must be strict JSON even where cJSON
+ * is lenient: no raw control characters in strings, no leading zeros. */
 static enum rpc_id_kind classify_token(const char *t, size_t n)
 {
-    if (n > 0 && t[0] == '"')
+    if (n > 0 && t[0] == '"') {
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)t[i] < 0x20)
+                return RPC_ID_INVALID;
         return RPC_ID_STRING;
+    }
     size_t i = (n > 0 && t[0] == '-') ? 1 : 0;
-    if (i == n)
+    if (i == n || (t[i] == '0' && i + 1 < n))
         return RPC_ID_INVALID;
     for (; i < n; i++)
         if (t[i] < '0' || t[i] > '9')
@@ -309,12 +315,29 @@ bool rpc_utf8_valid(const char *str, size_t len)
     return true;
 }
 
+/* Replaces every byte that is not part of a valid UTF-8 sequence with '?'.
+ * Messages built with "%.200s" and the like can cut a character in two;
+ * the protocol stream must stay valid UTF-8 whatever a string holds. Such
+ * bytes are >= 0x80, never JSON syntax, so the replacement is safe. */
+static void utf8_scrub(char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (n <= len - i && rpc_utf8_valid(s + i, n))
+            i += n;
+        else
+            s[i++] = '?';
+    }
+}
+
 int rpc_write(int fd, const cJSON *msg)
 {
     char *text = cJSON_PrintUnformatted(msg);
     if (!text)
         return -1;
     size_t n = strlen(text);
+    utf8_scrub(text, n);
     text[n] = '\0';
     /* One buffer with the newline so the line goes out in one write. */
     char *line = realloc(text, n + 2);
