@@ -538,10 +538,18 @@ void server_handle_line(server *s, char *line, size_t len)
         send_error(s, NULL, E_PARSE, "parse error: message is not valid JSON", NULL);
         return;
     }
-    char idtok[256];
+    /* a string id may be as long as the line itself */
+    char idbuf[256];
+    size_t idsz = len < sizeof idbuf ? sizeof idbuf : len + 1;
+    char *idtok = idsz == sizeof idbuf ? idbuf : malloc(idsz);
+    if (!idtok) {
+        cJSON_Delete(msg);
+        send_error(s, NULL, E_INTERNAL, "out of memory", NULL);
+        return;
+    }
     enum rpc_id_kind kind = RPC_ID_NONE;
     if (cJSON_IsObject(msg))
-        kind = rpc_scan_id(line, len, idtok, sizeof idtok);
+        kind = rpc_scan_id(line, len, idtok, idsz);
     const char *id = (kind == RPC_ID_STRING || kind == RPC_ID_INTEGER) ? idtok : NULL;
     const cJSON *jv = cJSON_GetObjectItemCaseSensitive(msg, "jsonrpc");
     const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
@@ -577,6 +585,8 @@ void server_handle_line(server *s, char *line, size_t len)
         handle_request(s, &r);
     }
     cJSON_Delete(msg);
+    if (idtok != idbuf)
+        free(idtok);
 }
 
 /* ------------------------------------------------------------------ */
