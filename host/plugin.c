@@ -53,6 +53,11 @@ void plugin_api_set_error(mcp_plugin *self, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *plugin_api_last_error(mcp_plugin *self)
+{
+    return self->last_error;
+}
+
 const char *plugin_api_config(mcp_plugin *self, const char *key)
 {
     if (!self->conf || !key)

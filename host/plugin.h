@@ -44,6 +44,7 @@ const char *plugin_take_error(mcp_plugin *p);
 void plugin_api_log(mcp_plugin *self, int level, const char *fmt, ...) MCP_PRINTF(3, 4);
 void plugin_api_set_error(mcp_plugin *self, const char *fmt, ...) MCP_PRINTF(2, 3);
 const char *plugin_api_config(mcp_plugin *self, const char *key);
+const char *plugin_api_last_error(mcp_plugin *self);
 int plugin_api_register_tool(mcp_plugin *self, const mcp_tool_def *def);
 int plugin_api_register_storage(mcp_plugin *self, const mcp_storage_vtab *vt);
 int plugin_api_timer_start(mcp_plugin *self, uint64_t delay_ms, mcp_timer_fn fn, void *user_data,

@@ -716,6 +716,8 @@ static const mcp_host_api host_api = {
     .complete_value = resource_api_complete_value,
     .read_plugin = resource_api_read_plugin,
     .prompt_plugin = prompt_api_plugin,
+    .last_error = plugin_api_last_error,
+    .profile_find_file = profile_find_file,
 };
 
 const mcp_host_api *server_host_api(void)

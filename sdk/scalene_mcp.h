@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define MCP_ABI_MAJOR 0
-#define MCP_ABI_MINOR 3
+#define MCP_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define MCP_EXPORT __attribute__((visibility("default")))
@@ -517,6 +517,19 @@ struct mcp_host_api {
     /* The plugin behind a read/prompt/completion (for set_error). */
     mcp_plugin *(*read_plugin)(const mcp_read *rd);
     mcp_plugin *(*prompt_plugin)(const mcp_prompt *pr);
+
+    /* --- 0.4 --- */
+
+    /* The message of the plugin's last failed host call (profile_open, ...)
+     * or its own set_error; "" when none. Borrowed until the next call. */
+    const char *(*last_error)(mcp_plugin *self);
+    /* Finds the file `query` names in a profile, as the host's tools do:
+     * exact path (a relative path also under the run's cwd), exact display
+     * path, then a path suffix starting after a '/'. Returns the index, or
+     * (size_t)-1 when none or several match; *n_matches (may be NULL) gets
+     * how many matched and `candidates` (may be NULL) their first `max`. */
+    size_t (*profile_find_file)(const mcp_profile *p, const char *query, size_t *candidates,
+                                size_t max, size_t *n_matches);
 
     /* append new members here and bump MCP_ABI_MINOR */
 };
