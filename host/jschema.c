@@ -4,13 +4,20 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Bounds for $ref chains and cycles, and for the work one validation may do
+ * (composition over references can otherwise grow exponentially). */
+#define MAX_DEPTH 64
+#define MAX_STEPS 100000
 
 static const char *const known_keywords[] = {
     "type",     "properties", "required", "additionalProperties", "enum",     "const",
     "minimum",  "maximum",    "exclusiveMinimum",     "exclusiveMaximum",     "minLength",
     "maxLength", "items",     "minItems", "maxItems", "anyOf",    "oneOf",    "allOf",
-    "description", "title",   "default",  "$schema",  "examples", "format",   NULL};
+    "description", "title",   "default",  "$schema",  "examples", "format",   "$defs",
+    "$anchor",  "$ref",       "$comment", "if",       "then",     "else",     NULL};
 
 static bool keyword_known(const char *k)
 {
@@ -20,12 +27,98 @@ static bool keyword_known(const char *k)
     return false;
 }
 
-bool jschema_check_supported(const cJSON *schema, char *err, size_t errsz)
+/* Keywords whose value is a schema, an array of schemas, or an object of
+ * schemas (by name). */
+static bool keyword_is_schema(const char *k)
+{
+    return !strcmp(k, "items") || !strcmp(k, "additionalProperties") || !strcmp(k, "if") ||
+           !strcmp(k, "then") || !strcmp(k, "else");
+}
+
+static bool keyword_is_schema_list(const char *k)
+{
+    return !strcmp(k, "anyOf") || !strcmp(k, "oneOf") || !strcmp(k, "allOf");
+}
+
+static bool keyword_is_schema_map(const char *k)
+{
+    return !strcmp(k, "properties") || !strcmp(k, "$defs");
+}
+
+/* The subschema of `s` (an object) whose $anchor is `name`, searching only
+ * schema positions; NULL when none. */
+static const cJSON *find_anchor(const cJSON *s, const char *name, int depth)
+{
+    if (!cJSON_IsObject(s) || depth > MAX_DEPTH)
+        return NULL;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "$anchor");
+    if (cJSON_IsString(a) && strcmp(a->valuestring, name) == 0)
+        return s;
+    const cJSON *kw, *sub, *hit;
+    cJSON_ArrayForEach(kw, s)
+    {
+        if (keyword_is_schema(kw->string)) {
+            if ((hit = find_anchor(kw, name, depth + 1)))
+                return hit;
+        } else if (keyword_is_schema_list(kw->string) || keyword_is_schema_map(kw->string)) {
+            cJSON_ArrayForEach(sub, kw)
+            {
+                if ((hit = find_anchor(sub, name, depth + 1)))
+                    return hit;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Resolves a same-document $ref: "#", "#/json/pointer" or "#anchor". Other
+ * references (network, relative files) are never fetched: NULL. */
+static const cJSON *resolve_ref(const cJSON *root, const char *ref)
+{
+    if (ref[0] != '#')
+        return NULL;
+    if (ref[1] == '\0')
+        return root;
+    if (ref[1] != '/')
+        return find_anchor(root, ref + 1, 0);
+    const cJSON *cur = root;
+    const char *p = ref + 1;
+    while (cur && *p == '/') {
+        p++;
+        char tok[256];
+        size_t n = 0;
+        for (; *p && *p != '/'; p++) {
+            char ch = *p;
+            if (ch == '~' && (p[1] == '0' || p[1] == '1'))
+                ch = *++p == '0' ? '~' : '/';
+            else if (ch == '~' || ch == '%')
+                return NULL; /* malformed or percent-encoded: not supported */
+            if (n + 1 >= sizeof tok)
+                return NULL;
+            tok[n++] = ch;
+        }
+        tok[n] = '\0';
+        if (cJSON_IsArray(cur)) {
+            char *end;
+            long i = strtol(tok, &end, 10);
+            cur = (*tok && !*end && i >= 0) ? cJSON_GetArrayItem(cur, (int)i) : NULL;
+        } else {
+            cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, tok) : NULL;
+        }
+    }
+    return cur && (cJSON_IsObject(cur) || cJSON_IsBool(cur)) ? cur : NULL;
+}
+
+static bool supported(const cJSON *root, const cJSON *schema, int depth, char *err, size_t errsz)
 {
     if (cJSON_IsBool(schema))
         return true;
     if (!cJSON_IsObject(schema)) {
         snprintf(err, errsz, "schema must be an object or boolean");
+        return false;
+    }
+    if (depth > MAX_DEPTH) {
+        snprintf(err, errsz, "schema nests more than %d levels", MAX_DEPTH);
         return false;
     }
     const cJSON *kw;
@@ -35,28 +128,35 @@ bool jschema_check_supported(const cJSON *schema, char *err, size_t errsz)
             snprintf(err, errsz, "unsupported JSON Schema keyword '%s'", kw->string);
             return false;
         }
-        if (strcmp(kw->string, "properties") == 0) {
-            const cJSON *p;
-            cJSON_ArrayForEach(p, kw)
-            {
-                if (!jschema_check_supported(p, err, errsz))
-                    return false;
-            }
-        } else if (strcmp(kw->string, "items") == 0 ||
-                   strcmp(kw->string, "additionalProperties") == 0) {
-            if (!jschema_check_supported(kw, err, errsz))
+        if (keyword_is_schema(kw->string)) {
+            if (!supported(root, kw, depth + 1, err, errsz))
                 return false;
-        } else if (strcmp(kw->string, "anyOf") == 0 || strcmp(kw->string, "oneOf") == 0 ||
-                   strcmp(kw->string, "allOf") == 0) {
+        } else if (keyword_is_schema_list(kw->string) || keyword_is_schema_map(kw->string)) {
             const cJSON *s;
             cJSON_ArrayForEach(s, kw)
             {
-                if (!jschema_check_supported(s, err, errsz))
+                if (!supported(root, s, depth + 1, err, errsz))
                     return false;
             }
+        } else if (strcmp(kw->string, "$ref") == 0) {
+            if (!cJSON_IsString(kw) || !resolve_ref(root, kw->valuestring)) {
+                snprintf(err, errsz,
+                         "$ref '%.200s' does not name a schema in this document (only "
+                         "\"#\", \"#/pointer\" and \"#anchor\" references are supported)",
+                         cJSON_IsString(kw) ? kw->valuestring : "?");
+                return false;
+            }
+        } else if (strcmp(kw->string, "$anchor") == 0 && !cJSON_IsString(kw)) {
+            snprintf(err, errsz, "$anchor must be a string");
+            return false;
         }
     }
     return true;
+}
+
+bool jschema_check_supported(const cJSON *schema, char *err, size_t errsz)
+{
+    return supported(schema, schema, 0, err, errsz);
 }
 
 static const char *type_of(const cJSON *v)
@@ -86,6 +186,9 @@ static bool type_matches(const char *want, const cJSON *v)
 typedef struct ctx {
     char *err;
     size_t errsz;
+    const cJSON *root; /* for $ref */
+    int depth;
+    long steps;
 } ctx;
 
 __attribute__((format(printf, 3, 4))) static bool fail(ctx *c, const char *path,
@@ -339,22 +442,50 @@ static bool check_composition(const cJSON *schema, const cJSON *v, const char *p
     return true;
 }
 
+/* $ref applies next to the schema's other keywords (2020-12). */
+static bool check_ref(const cJSON *schema, const cJSON *v, const char *path, ctx *c)
+{
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(schema, "$ref");
+    if (!cJSON_IsString(ref))
+        return true;
+    const cJSON *target = resolve_ref(c->root, ref->valuestring);
+    if (!target)
+        return fail(c, path, "schema error: unresolvable $ref '%.200s'", ref->valuestring);
+    return validate(target, v, path, c);
+}
+
+static bool check_conditional(const cJSON *schema, const cJSON *v, const char *path, ctx *c)
+{
+    const cJSON *if_s = cJSON_GetObjectItemCaseSensitive(schema, "if");
+    if (!if_s)
+        return true;
+    const cJSON *branch =
+        cJSON_GetObjectItemCaseSensitive(schema, validate(if_s, v, path, c) ? "then" : "else");
+    return !branch || validate(branch, v, path, c);
+}
+
 static bool validate(const cJSON *schema, const cJSON *v, const char *path, ctx *c)
 {
     if (cJSON_IsTrue(schema))
         return true;
     if (cJSON_IsFalse(schema))
         return fail(c, path, "%s", "is not allowed");
-    return check_type(schema, v, path, c) && check_enum(schema, v, path, c) &&
-           check_number(schema, v, path, c) && check_string(schema, v, path, c) &&
-           check_array(schema, v, path, c) && check_object(schema, v, path, c) &&
-           check_composition(schema, v, path, c);
+    if (c->depth >= MAX_DEPTH || ++c->steps > MAX_STEPS)
+        return fail(c, path, "%s", "schema error: too deep or too costly to evaluate");
+    c->depth++;
+    bool ok = check_ref(schema, v, path, c) && check_type(schema, v, path, c) &&
+              check_enum(schema, v, path, c) && check_number(schema, v, path, c) &&
+              check_string(schema, v, path, c) && check_array(schema, v, path, c) &&
+              check_object(schema, v, path, c) && check_composition(schema, v, path, c) &&
+              check_conditional(schema, v, path, c);
+    c->depth--;
+    return ok;
 }
 
 bool jschema_validate(const cJSON *schema, const cJSON *value, const char *what, char *err,
                       size_t errsz)
 {
-    ctx c = {err, errsz};
+    ctx c = {err, errsz, schema, 0, 0};
     err[0] = '\0';
     /* Root-level messages read "arguments: expected object"; members read
      * "argument 'x': ..." (the object check names them itself). */

@@ -4,7 +4,10 @@
  * Supported: type (string or array), properties, required,
  * additionalProperties (bool or schema), enum, const, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, minLength, maxLength, items, minItems,
- * maxItems, anyOf, oneOf, allOf, description/title/default (ignored).
+ * maxItems, anyOf, oneOf, allOf, if/then/else, $defs, $anchor, $ref (same
+ * document only: "#", "#/json/pointer", "#anchor"; never fetched from a
+ * network), and the annotations description/title/default/examples/format/
+ * $schema/$comment (ignored). $ref chains and cycles are cut at 64 levels.
  * Anything else is refused by jschema_check_supported, so a schema can never
  * silently validate less than it says. */
 #ifndef SMCP_JSCHEMA_H

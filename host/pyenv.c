@@ -474,8 +474,7 @@ static int probe(const char *python, uint32_t timeout_ms, pyenv_info *info, char
     if (run_probe(python, timeout_ms, po) < 0) {
         *err = str_printf("cannot run %s: %s", python, strerror(errno));
     } else if (po->timed_out) {
-        *err = str_printf("%s did not report its Scalene version within %u ms", python,
-                          timeout_ms);
+        *err = str_printf("%s did not report its Scalene version within %u ms", python, timeout_ms);
     } else if (!WIFEXITED(po->wstatus) || WEXITSTATUS(po->wstatus) != 0) {
         if (strstr(po->err, "PackageNotFoundError") || strstr(po->err, "No package metadata")) {
             *err = not_installed_message(python);

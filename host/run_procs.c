@@ -37,7 +37,8 @@ static int read_stat(pid_t pid, proc_entry *e)
     /* fields 3..22: state ppid pgrp session tty tpgid flags minflt cminflt
      * majflt cmajflt utime stime cutime cstime priority nice threads
      * itrealvalue starttime */
-    if (sscanf(p + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+    if (sscanf(p + 1,
+               " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
                &state, &ppid, &pgid, &start) != 4)
         return -1;
     *e = (proc_entry){.pid = pid, .ppid = ppid, .pgid = pgid, .start = start, .state = state};
@@ -77,7 +78,7 @@ void run_procs_table_free(run_procs_table *t)
     memset(t, 0, sizeof *t);
 }
 
-int run_procs_add(run_procs *p, pid_t pid, unsigned long long start)
+int run_procs_add(run_procs *p, pid_t pid, pid_t ppid, unsigned long long start)
 {
     if (p->n == p->cap) {
         size_t ncap = p->cap ? p->cap * 2 : 8;
@@ -87,7 +88,7 @@ int run_procs_add(run_procs *p, pid_t pid, unsigned long long start)
         p->v = nv;
         p->cap = ncap;
     }
-    p->v[p->n++] = (run_proc){.pid = pid, .start = start};
+    p->v[p->n++] = (run_proc){.pid = pid, .ppid = ppid, .start = start};
     return 0;
 }
 
@@ -164,8 +165,7 @@ static bool belongs(const run_procs *p, const proc_entry *e, pid_t pgid, const c
     return tag && e->ppid == self && environ_has_tag(e->pid, tag);
 }
 
-void run_procs_update(run_procs *p, const run_procs_table *t, pid_t pgid, const char *tag,
-                      int sig)
+void run_procs_update(run_procs *p, const run_procs_table *t, pid_t pgid, const char *tag)
 {
     pid_t self = getpid();
     /* a new child sorts after its parent in /proc only by pid; repeat until
@@ -183,15 +183,28 @@ void run_procs_update(run_procs *p, const run_procs_table *t, pid_t pgid, const 
                 continue;
             if (!belongs(p, e, pgid, tag, self))
                 continue;
-            if (run_procs_add(p, e->pid, e->start) < 0)
+            if (run_procs_add(p, e->pid, e->ppid, e->start) < 0)
                 return;
             changed = true;
-            if (sig && e->pgid != pgid)
-                kill(e->pid, sig);
         }
         if (!changed)
             break;
     }
+}
+
+pid_t run_procs_first_child(const run_procs *p, pid_t parent)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].ppid == parent && p->v[i].pid != parent)
+            return p->v[i].pid;
+    return 0;
+}
+
+bool run_procs_running(const run_procs *p, pid_t pid)
+{
+    const run_proc *rp = find(p, pid);
+    proc_entry e;
+    return rp && rp->start && read_stat(pid, &e) == 0 && e.start == rp->start && e.state != 'Z';
 }
 
 bool run_procs_group_gone(pid_t pgid)

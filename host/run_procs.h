@@ -32,7 +32,7 @@ int run_procs_scan(run_procs_table *t);
 void run_procs_table_free(run_procs_table *t);
 
 typedef struct run_proc {
-    pid_t pid;
+    pid_t pid, ppid;
     unsigned long long start; /* 0 until the first scan sees it */
 } run_proc;
 
@@ -43,16 +43,19 @@ typedef struct run_procs {
     size_t n, cap;
 } run_procs;
 
-int run_procs_add(run_procs *p, pid_t pid, unsigned long long start);
+int run_procs_add(run_procs *p, pid_t pid, pid_t ppid, unsigned long long start);
 void run_procs_free(run_procs *p);
 /* Was `pid` ever a process of the run (for sweeping its leftover files)? */
 bool run_procs_seen(const run_procs *p, pid_t pid);
 
 /* Adds the run's new processes found in `t` (group `pgid`, environment tag
- * `tag` of SCALENE_CMD_TAG_VAR, may be NULL). When `sig` is non-zero it is
- * sent to new ones outside the group, which missed the group's signal. */
-void run_procs_update(run_procs *p, const run_procs_table *t, pid_t pgid, const char *tag,
-                      int sig);
+ * `tag` of SCALENE_CMD_TAG_VAR, may be NULL). */
+void run_procs_update(run_procs *p, const run_procs_table *t, pid_t pgid, const char *tag);
+
+/* The first known child of `parent`, or 0. */
+pid_t run_procs_first_child(const run_procs *p, pid_t parent);
+/* The known process `pid` still runs (same start time, not a zombie). */
+bool run_procs_running(const run_procs *p, pid_t pid);
 
 /* kill(-pgid, 0) finds no process (zombies count until reaped). */
 bool run_procs_group_gone(pid_t pgid);

@@ -4,8 +4,6 @@
  * SIGTERM -> SIGKILL escalation, progress and result delivery. */
 #include "runner.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -20,15 +18,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "run_files.h"
 #include "run_procs.h"
 
 extern char **environ;
 
 #define TICK_MS 200
 #define PROGRESS_EVERY_MS 1000
-#define KILL_WAIT_MS 2000         /* after SIGKILL, how long to wait for the group */
+#define RESEND_TERM_MS 1000
+#define KILL_WAIT_MS 2000           /* after SIGKILL, how long to wait for the group */
 #define FINAL_DRAIN_MAX (16u << 20) /* bytes read from the pipes once processes are gone */
 #define READ_CHUNK 65536
+#define PIPE_BYTES (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
 
 typedef struct tailbuf {
     char *buf; /* cap + 1 bytes */
@@ -38,6 +39,12 @@ typedef struct tailbuf {
 
 typedef enum stop_phase { STOP_NONE, STOP_TERM, STOP_KILL } stop_phase;
 
+/* Where ending one set of processes stands. */
+typedef struct stopping {
+    stop_phase phase;
+    uint64_t since; /* when the phase began */
+} stopping;
+
 typedef struct run {
     struct run *next;
     runner *r;
@@ -45,19 +52,27 @@ typedef struct run {
     run_state state;
     bool finished; /* result ready, waiting for delivery */
     scalene_cmd cmd;
-    char *dir, *tmpdir, *outfile, *tag;
+    run_dir files;
+    char *tag;
     double timeout_sec;
     runner_progress_fn on_progress;
     runner_done_fn on_done;
     void *ud;
-    uint64_t t_submit, t_spawn, t_progress, t_stop;
+    uint64_t t_submit, t_spawn, t_progress, t_resend;
     pid_t pid; /* launcher and process group id; 0 before spawn */
     int out_fd, err_fd;
     tailbuf out, err;
     bool reaped;
     int wstatus;
-    stop_phase stop;
-    run_outcome stop_reason; /* RUN_TIMEOUT, RUN_CANCELLED, or RUN_OK for leftovers */
+    /* A forked child of Scalene 1.5.x that gets SIGTERM rewrites the profile
+     * as "{}": the writer is stopped first, the profile read (snap), then
+     * the rest of the group, and what left the group once the group is gone. */
+    stopping grp, esc;
+    pid_t writer;            /* while only the profile's writer has had SIGTERM */
+    bool signalled_live;     /* we signalled the group before the launcher exited */
+    run_outcome stop_reason; /* RUN_TIMEOUT, RUN_CANCELLED, or RUN_OK for none */
+    bool snapped;            /* snap holds the profile as the group left it */
+    run_profile snap;
     bool cancel_queued;
     char *spawn_error;
     run_procs procs; /* every process of the run seen so far */
@@ -117,14 +132,6 @@ const char *run_state_name(run_state s)
     return "unknown";
 }
 
-const char *run_outcome_name(run_outcome o)
-{
-    static const char *const names[] = {"ok",        "program_error", "signaled",
-                                        "timeout",   "cancelled",     "no_samples",
-                                        "scalene_failed", "spawn_failed", "profile_too_large"};
-    return (unsigned)o < sizeof names / sizeof *names ? names[o] : "unknown";
-}
-
 void run_result_free(run_result *r)
 {
     if (!r)
@@ -162,7 +169,8 @@ static void tail_append(tailbuf *t, const char *p, size_t n)
     t->buf[t->len] = '\0';
 }
 
-static void add_warning(run_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_warning(run_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void add_warning(run_result *res, const char *fmt, ...)
 {
     char buf[512];
@@ -171,87 +179,6 @@ static void add_warning(run_result *res, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cJSON_AddItemToArray(res->warnings, cJSON_CreateString(buf));
-}
-
-/* Removes a directory tree without following symlinks; makes directories
- * writable first, since the profiled program may have locked them. */
-static void remove_tree_at(int dirfd, const char *name, int depth)
-{
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        unlinkat(dirfd, name, 0);
-        return;
-    }
-    if (depth > 64) {
-        close(fd);
-        return;
-    }
-    fchmod(fd, 0700);
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return;
-    }
-    for (int pass = 0; pass < 3; pass++) {
-        bool any = false;
-        rewinddir(d);
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            any = true;
-            remove_tree_at(fd, e->d_name, depth + 1);
-        }
-        if (!any)
-            break;
-    }
-    closedir(d);
-    unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
-static void remove_tree(const char *path)
-{
-    if (path)
-        remove_tree_at(AT_FDCWD, path, 0);
-}
-
-/* Scalene's libscalene files have fixed names in /tmp, ending in the pid of
- * the process that made them (reference §3); remove those of our pids. */
-static void sweep_scalene_tmp(const run_procs *procs)
-{
-    DIR *d = opendir("/tmp");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *name = e->d_name;
-        if (strncmp(name, "scalene-", 8) != 0)
-            continue;
-        const char *end = name + strlen(name), *p = end;
-        while (p > name && isdigit((unsigned char)p[-1]))
-            p--;
-        if (p == end || end - p > 9)
-            continue;
-        if (!run_procs_seen(procs, (pid_t)atol(p)))
-            continue;
-        struct stat st;
-        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-            unlinkat(dirfd(d), name, 0);
-    }
-    closedir(d);
-}
-
-static bool dir_has_entries(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return false;
-    struct dirent *e;
-    bool any = false;
-    while (!any && (e = readdir(d)))
-        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return any;
 }
 
 /* ---- progress and scheduling ---- */
@@ -294,7 +221,21 @@ static void child_exec(run *u, int devnull, int out_w, int err_w, int report)
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* the server died: do not leave the launcher behind */
     exec_failure f = {0, 0};
-    if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+    /* Lift every fd above 2 before the dup2s: if the server runs with 0-2
+     * closed, a pipe can sit on 0-2 and one dup2 would clobber another. */
+    int fds[4] = {devnull, out_w, err_w, report};
+    for (int i = 0; i < 4; i++) {
+        int high = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        if (high < 0) {
+            f = (exec_failure){2, errno};
+            if (i < 3)
+                goto report;
+            _exit(127);
+        }
+        fds[i] = high;
+    }
+    report = fds[3];
+    if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0) {
         f = (exec_failure){2, errno};
         goto report;
     }
@@ -356,10 +297,9 @@ static int spawn(run *u)
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
-        u->spawn_error = f.stage == 1 ? str_printf("cwd: cannot enter '%s': %s", u->cmd.cwd,
-                                                   strerror(f.err))
-                                      : str_printf("cannot run %s: %s", u->cmd.argv[0],
-                                                   strerror(f.err));
+        u->spawn_error = f.stage == 1
+                             ? str_printf("cwd: cannot enter '%s': %s", u->cmd.cwd, strerror(f.err))
+                             : str_printf("cannot run %s: %s", u->cmd.argv[0], strerror(f.err));
         goto fail;
     }
     u->pid = pid;
@@ -367,7 +307,12 @@ static int spawn(run *u)
     u->err_fd = errp[0];
     fcntl(u->out_fd, F_SETFL, O_NONBLOCK);
     fcntl(u->err_fd, F_SETFL, O_NONBLOCK);
-    run_procs_add(&u->procs, pid, 0);
+    /* Scalene's sampling signals interrupt a write blocked on a full pipe,
+     * and CPython's unbuffered stderr drops the rest of a partial write:
+     * a roomy pipe keeps big writes from blocking at all. */
+    fcntl(u->out_fd, F_SETPIPE_SZ, PIPE_BYTES);
+    fcntl(u->err_fd, F_SETPIPE_SZ, PIPE_BYTES);
+    run_procs_add(&u->procs, pid, getpid(), 0);
     if (loop_watch_child(u->r->l, pid, on_child, u) < 0 ||
         loop_watch_fd(u->r->l, u->out_fd, POLLIN, on_pipe, u) < 0 ||
         loop_watch_fd(u->r->l, u->err_fd, POLLIN, on_pipe, u) < 0) {
@@ -444,175 +389,76 @@ static void on_child(loop *l, pid_t pid, int wstatus, void *ud)
 
 /* ---- stopping ---- */
 
-static void signal_run(run *u, int sig)
+static void signal_group(run *u, int sig)
 {
     if (!run_procs_group_gone(u->pid))
         kill(-u->pid, sig);
-    run_procs_signal_escapees(&u->procs, u->pid, sig);
 }
 
-static void stop_begin(run *u, run_outcome reason)
+/* The process that writes the profile: with the fast start the launcher
+ * itself, else the Scalene it re-executed (the launcher's child). */
+static pid_t profile_writer(const run *u)
 {
-    if (u->stop != STOP_NONE)
-        return;
-    u->stop = STOP_TERM;
-    u->stop_reason = reason;
-    u->t_stop = loop_now_ms();
-    signal_run(u, SIGTERM);
-    signal_run(u, SIGCONT); /* a stopped process only sees SIGTERM once continued */
-    set_state(u, RUN_STOPPING);
+    if (u->cmd.fast_start)
+        return u->reaped ? 0 : u->pid;
+    pid_t child = run_procs_first_child(&u->procs, u->pid);
+    return child && run_procs_running(&u->procs, child) ? child : 0;
 }
 
-static bool run_gone(run *u)
+/* Reads the profile once, before any process but its writer gets SIGTERM. */
+static void snapshot(run *u)
 {
-    return u->reaped && run_procs_group_gone(u->pid) && run_procs_escapees_gone(&u->procs, u->pid);
+    if (!u->snapped) {
+        u->snap = run_dir_read_profile(&u->files, u->r->cfg.max_profile_bytes);
+        u->snapped = true;
+    }
+}
+
+static bool writer_running(const run *u)
+{
+    return u->writer == u->pid ? !u->reaped : run_procs_running(&u->procs, u->writer);
+}
+
+/* Forked children of Scalene 1.5.x rewrite the shared profile as "{}" when
+ * they get SIGTERM, so the writer gets it first and the rest of the group
+ * once the writer is done. SIGCONT: a stopped process only acts on SIGTERM
+ * once continued. */
+static void term_group(run *u)
+{
+    u->grp = (stopping){STOP_TERM, loop_now_ms()};
+    u->t_resend = u->grp.since;
+    u->signalled_live = !u->reaped;
+    u->writer = profile_writer(u);
+    if (u->writer) {
+        kill(u->writer, SIGTERM);
+    } else {
+        snapshot(u);
+        signal_group(u, SIGTERM);
+    }
+    signal_group(u, SIGCONT);
+    if (u->state != RUN_STOPPING)
+        set_state(u, RUN_STOPPING);
+}
+
+static void term_escapees(run *u)
+{
+    u->esc = (stopping){STOP_TERM, loop_now_ms()};
+    run_procs_signal_escapees(&u->procs, u->pid, SIGTERM);
+    run_procs_signal_escapees(&u->procs, u->pid, SIGCONT);
+    if (u->state != RUN_STOPPING)
+        set_state(u, RUN_STOPPING);
+}
+
+static void kill_all(run *u)
+{
+    uint64_t now = loop_now_ms();
+    u->grp = (stopping){STOP_KILL, now};
+    u->esc = (stopping){STOP_KILL, now};
+    signal_group(u, SIGKILL);
+    run_procs_signal_escapees(&u->procs, u->pid, SIGKILL);
 }
 
 /* ---- collecting the result ---- */
-
-static bool is_empty_document(const char *p, size_t n)
-{
-    size_t i = 0, j = n;
-    while (i < j && isspace((unsigned char)p[i]))
-        i++;
-    while (j > i && isspace((unsigned char)p[j - 1]))
-        j--;
-    return j - i == 2 && p[i] == '{' && p[i + 1] == '}';
-}
-
-/* Reads the profile; sets *too_large instead when it exceeds the cap. */
-static void read_profile(run *u, run_result *res, bool *too_large, size_t *size)
-{
-    *too_large = false;
-    *size = 0;
-    int fd = open(u->outfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-        close(fd);
-        return;
-    }
-    *size = (size_t)st.st_size;
-    if ((size_t)st.st_size > u->r->cfg.max_profile_bytes) {
-        *too_large = true;
-        close(fd);
-        return;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t len = 0;
-    while (buf && len < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf || len == 0) {
-        free(buf);
-        return;
-    }
-    buf[len] = '\0';
-    res->profile = buf;
-    res->profile_len = len;
-}
-
-/* Scalene's launcher reports a child killed by signal N as exit 256-N and
- * prints "Scalene error: received signal SIGNAME" on stdout. */
-static int launcher_reported_signal(const run *u, int exit_status)
-{
-    if (exit_status < 256 - 64 || exit_status > 255 || !u->out.buf)
-        return 0;
-    const char *m = strstr(u->out.buf, "received signal SIG");
-    if (!m)
-        return 0;
-    int sig = 256 - exit_status;
-    const char *abbrev = sigabbrev_np(sig);
-    m += strlen("received signal SIG");
-    return abbrev && !strncmp(m, abbrev, strlen(abbrev)) ? sig : 0;
-}
-
-static char *last_line(const char *s, size_t n)
-{
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    size_t start = n;
-    while (start && s[start - 1] != '\n')
-        start--;
-    if (n - start > 300)
-        start = n - 300;
-    return n > start ? strndup(s + start, n - start) : NULL;
-}
-
-static void classify(run *u, run_result *res, bool too_large, size_t size)
-{
-    double secs = (double)res->wall_ms / 1000.0;
-    if (u->spawn_error) {
-        res->outcome = RUN_SPAWN_FAILED;
-        res->error = strdup(u->spawn_error);
-        return;
-    }
-    if (too_large) {
-        char *e = str_printf("profile is %zu bytes, above max_profile_bytes (%zu)", size,
-                             u->r->cfg.max_profile_bytes);
-        add_warning(res, "%s", e ? e : "profile too large");
-        res->error = e;
-    }
-    if (u->stop_reason == RUN_CANCELLED || u->cancel_queued) {
-        res->outcome = RUN_CANCELLED;
-        res->partial = res->profile != NULL;
-        free(res->error);
-        res->error = !res->started ? strdup("cancelled before it started")
-                                   : str_printf("cancelled after %.1f s; %s", secs,
-                                                res->profile ? "partial profile kept"
-                                                             : "no profile was written");
-        return;
-    }
-    if (u->stop_reason == RUN_TIMEOUT) {
-        res->outcome = RUN_TIMEOUT;
-        res->partial = res->profile != NULL;
-        free(res->error);
-        res->error = str_printf("stopped at the %g s timeout; %s", res->timeout_sec,
-                                res->profile ? "partial profile kept" : "no profile was written");
-        return;
-    }
-    if (res->term_signal) {
-        res->outcome = RUN_SIGNALED;
-        free(res->error);
-        res->error = str_printf("the program was killed by signal %d (%s)%s", res->term_signal,
-                                strsignal(res->term_signal),
-                                res->profile ? "" : "; no profile was written");
-        return;
-    }
-    if (too_large) {
-        res->outcome = RUN_PROFILE_TOO_LARGE;
-        return;
-    }
-    if (!res->profile) {
-        res->outcome = RUN_SCALENE_FAILED;
-        char *why = last_line(res->err.data, res->err.len);
-        if (!why)
-            why = last_line(res->out.data, res->out.len);
-        res->error = str_printf("Scalene wrote no profile (exit %d): %s", res->exit_status,
-                                why ? why : "no message");
-        free(why);
-        return;
-    }
-    if (is_empty_document(res->profile, res->profile_len)) {
-        res->outcome = RUN_NO_SAMPLES;
-        res->error = strdup("the program ran too briefly for Scalene to take a sample: give it "
-                            "a bigger input or a loop, or set profile_all to include library code");
-        return;
-    }
-    if (res->exit_status != 0) {
-        res->outcome = RUN_PROGRAM_ERROR;
-        res->error = str_printf("the program exited with status %d", res->exit_status);
-        return;
-    }
-    res->outcome = RUN_OK;
-}
 
 static void take_tail(tailbuf *t, run_tail *dst)
 {
@@ -620,6 +466,24 @@ static void take_tail(tailbuf *t, run_tail *dst)
     dst->len = t->len;
     dst->data = t->buf ? t->buf : calloc(1, 1);
     t->buf = NULL;
+}
+
+/* The snapshot (read before anything but the writer got SIGTERM) wins
+ * unless it is empty: then a process that left the group (a program that
+ * called setsid itself) may have written the profile since. */
+static run_profile collect_profile(run *u)
+{
+    size_t max = u->r->cfg.max_profile_bytes;
+    run_profile pr = u->snap;
+    u->snap = (run_profile){0};
+    if (u->snapped && (run_profile_has_samples(&pr) || pr.too_large))
+        return pr;
+    run_profile now = run_dir_read_profile(&u->files, max);
+    if (now.buf || now.too_large || !pr.buf) {
+        free(pr.buf);
+        return now;
+    }
+    return pr;
 }
 
 /* Processes are gone (or never started): build the result, clean up, free
@@ -647,27 +511,45 @@ static void finish(run *u)
     res->pid = u->pid;
     res->wall_ms = started ? now - u->t_spawn : 0;
     res->queued_ms = (started ? u->t_spawn : now) - u->t_submit;
-    res->exit_status = -1;
-    if (u->reaped && WIFEXITED(u->wstatus))
-        res->exit_status = WEXITSTATUS(u->wstatus);
-    if (u->reaped && WIFSIGNALED(u->wstatus))
-        res->term_signal = WTERMSIG(u->wstatus);
-    else if (u->reaped && u->stop == STOP_NONE)
-        res->term_signal = launcher_reported_signal(u, res->exit_status);
-    bool too_large = false;
-    size_t size = 0;
-    if (started)
-        read_profile(u, res, &too_large, &size);
+    run_profile pr = started ? collect_profile(u) : (run_profile){0};
+    res->profile = pr.buf;
+    res->profile_len = pr.len;
     take_tail(&u->out, &res->out);
     take_tail(&u->err, &res->err);
-    classify(u, res, too_large, size);
+    run_facts facts = {.spawn_error = u->spawn_error,
+                       .started = started,
+                       .stop_reason = u->cancel_queued ? RUN_CANCELLED : u->stop_reason,
+                       .group_signalled = u->signalled_live,
+                       .reaped = u->reaped,
+                       .wstatus = u->wstatus,
+                       .out = res->out.data,
+                       .out_len = res->out.len,
+                       .err = res->err.data,
+                       .err_len = res->err.len,
+                       .profile = pr.buf,
+                       .profile_len = pr.len,
+                       .too_large = pr.too_large,
+                       .profile_size = pr.size,
+                       .max_profile_bytes = r->cfg.max_profile_bytes,
+                       .wall_ms = res->wall_ms,
+                       .timeout_sec = u->timeout_sec};
+    run_verdict v;
+    run_classify(&facts, &v);
+    res->outcome = v.outcome;
+    res->exit_status = v.exit_status;
+    res->term_signal = v.term_signal;
+    res->partial = v.partial;
+    res->error = v.error;
+    if (v.warning)
+        add_warning(res, "%s", v.warning);
+    free(v.warning);
     res->argv = u->cmd.argv;
     u->cmd.argv = NULL;
     res->fast_start = u->cmd.fast_start;
     res->filter = u->cmd.filter;
     if (started)
-        sweep_scalene_tmp(&u->procs);
-    remove_tree(u->dir);
+        run_sweep_scalene_tmp(&u->procs);
+    run_dir_remove(&u->files);
     u->finished = true;
     kick(r, 0);
 }
@@ -677,13 +559,12 @@ static void finish(run *u)
 static void run_free(run *u)
 {
     scalene_cmd_free(&u->cmd);
-    free(u->dir);
-    free(u->tmpdir);
-    free(u->outfile);
+    run_dir_remove(&u->files);
     free(u->tag);
     free(u->out.buf);
     free(u->err.buf);
     free(u->spawn_error);
+    free(u->snap.buf);
     run_procs_free(&u->procs);
     run_result_free(u->res);
     free(u);
@@ -735,44 +616,102 @@ static void pump_queue(runner *r)
     }
 }
 
+/* Stops waiting for processes that SIGKILL did not end (uninterruptible
+ * sleep); the loop still reaps them if they ever go. */
+static void give_up(run *u)
+{
+    add_warning(u->res, "some processes of the run could not be ended");
+    if (!u->reaped) {
+        loop_unwatch_child(u->r->l, u->pid);
+        u->reaped = true;
+        u->wstatus = W_EXITCODE(0, SIGKILL);
+    }
+    finish(u);
+}
+
+/* The launcher and its process group are running or being stopped. */
+static void tick_group(run *u, uint64_t now)
+{
+    uint64_t grace = u->r->cfg.grace_ms;
+    switch (u->grp.phase) {
+    case STOP_NONE:
+        if (u->reaped) { /* the launcher is done; the rest of its group are strays */
+            add_warning(u->res, "processes the program left in its process group were ended");
+            term_group(u);
+        } else if (u->timeout_sec > 0 && now - u->t_spawn >= (uint64_t)(u->timeout_sec * 1000)) {
+            if (u->stop_reason == RUN_OK)
+                u->stop_reason = RUN_TIMEOUT;
+            term_group(u);
+        }
+        break;
+    case STOP_TERM:
+        if (u->writer && !writer_running(u)) { /* the profile is written: now the rest */
+            u->writer = 0;
+            snapshot(u);
+            signal_group(u, SIGTERM);
+        }
+        if (now - u->grp.since >= grace) {
+            add_warning(u->res, "processes still running %u ms after SIGTERM were killed (SIGKILL)",
+                        (unsigned)grace);
+            kill_all(u);
+        } else if (now - u->t_resend >= RESEND_TERM_MS && access(u->files.outfile, F_OK) != 0) {
+            /* Scalene 2.4 sometimes never runs its SIGTERM handler (seen under
+             * CPU load); until the profile file appears, say it again. */
+            u->t_resend = now;
+            if (u->writer)
+                kill(u->writer, SIGTERM);
+            else
+                signal_group(u, SIGTERM);
+        }
+        break;
+    case STOP_KILL:
+        if (now - u->grp.since >= KILL_WAIT_MS)
+            give_up(u);
+        break;
+    }
+}
+
+/* The group is gone: read the profile once, then end what left the group. */
+static void tick_escapees(run *u, uint64_t now)
+{
+    snapshot(u);
+    if (run_procs_escapees_gone(&u->procs, u->pid)) {
+        finish(u);
+        return;
+    }
+    switch (u->esc.phase) {
+    case STOP_NONE:
+        add_warning(u->res, "processes that left the process group (setsid) were ended");
+        term_escapees(u);
+        break;
+    case STOP_TERM:
+        if (now - u->esc.since >= u->r->cfg.grace_ms) {
+            u->esc = (stopping){STOP_KILL, now};
+            run_procs_signal_escapees(&u->procs, u->pid, SIGKILL);
+        }
+        break;
+    case STOP_KILL:
+        if (now - u->esc.since >= KILL_WAIT_MS)
+            give_up(u);
+        break;
+    }
+}
+
 static void tick_run(run *u, const run_procs_table *table, uint64_t now)
 {
-    if (u->finished || u->state == RUN_QUEUED) {
-        if (!u->finished && now - u->t_progress >= PROGRESS_EVERY_MS)
-            set_state(u, u->state);
+    if (u->finished)
         return;
-    }
-    if (table)
-        run_procs_update(&u->procs, table, u->pid, u->tag, u->stop == STOP_NONE ? 0
-                                                           : u->stop == STOP_TERM ? SIGTERM
-                                                                                  : SIGKILL);
-    if (u->state == RUN_STARTING && dir_has_entries(u->tmpdir))
-        set_state(u, RUN_RUNNING);
-    if (run_gone(u)) {
-        finish(u);
-        return;
-    }
-    if (u->stop == STOP_NONE) {
-        if (u->reaped) { /* the launcher is done; what is left are strays */
-            stop_begin(u, RUN_OK);
-        } else if (u->timeout_sec > 0 && now - u->t_spawn >= (uint64_t)(u->timeout_sec * 1000)) {
-            stop_begin(u, RUN_TIMEOUT);
-        }
-    } else if (u->stop == STOP_TERM && now - u->t_stop >= u->r->cfg.grace_ms) {
-        u->stop = STOP_KILL;
-        u->t_stop = now;
-        signal_run(u, SIGKILL);
-        add_warning(u->res, "processes still running %u ms after SIGTERM were killed (SIGKILL)",
-                    u->r->cfg.grace_ms);
-    } else if (u->stop == STOP_KILL && now - u->t_stop >= KILL_WAIT_MS) {
-        add_warning(u->res, "some processes of the run could not be ended");
-        if (!u->reaped) { /* stop waiting for it; the loop still reaps it later */
-            loop_unwatch_child(u->r->l, u->pid);
-            u->reaped = true;
-            u->wstatus = W_EXITCODE(0, SIGKILL);
-        }
-        finish(u);
-        return;
+    if (u->state != RUN_QUEUED) {
+        if (table)
+            run_procs_update(&u->procs, table, u->pid, u->tag);
+        if (u->state == RUN_STARTING && run_dir_profiler_started(&u->files))
+            set_state(u, RUN_RUNNING);
+        if (u->reaped && run_procs_group_gone(u->pid))
+            tick_escapees(u, now);
+        else
+            tick_group(u, now);
+        if (u->finished)
+            return;
     }
     if (now - u->t_progress >= PROGRESS_EVERY_MS)
         set_state(u, u->state);
@@ -818,6 +757,7 @@ runner *runner_new(loop *l, const runner_config *cfg)
         free(r);
         return NULL;
     }
+    run_dir_sweep_stale(r->tmp_root);
     return r;
 }
 
@@ -836,31 +776,11 @@ static double effective_timeout(const runner *r, double asked, run_result *res, 
     return t;
 }
 
-static int make_private_dir(runner *r, run *u, char **err)
-{
-    u->dir = str_printf("%s/scalene-mcp-XXXXXX", r->tmp_root);
-    if (!u->dir || !mkdtemp(u->dir)) {
-        *err = str_printf("cannot create a private directory under %s: %s", r->tmp_root,
-                          strerror(errno));
-        free(u->dir);
-        u->dir = NULL;
-        return -1;
-    }
-    u->tmpdir = str_printf("%s/tmp", u->dir);
-    u->outfile = str_printf("%s/profile.json", u->dir);
-    if (!u->tmpdir || !u->outfile || mkdir(u->tmpdir, 0700) < 0) {
-        *err = str_printf("cannot prepare %s: %s", u->dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 uint64_t runner_start(runner *r, const runner_request *rq, char **err)
 {
     *err = NULL;
     run *u = calloc(1, sizeof *u);
-    if (!u || !(u->res = calloc(1, sizeof *u->res)) ||
-        !(u->res->warnings = cJSON_CreateArray())) {
+    if (!u || !(u->res = calloc(1, sizeof *u->res)) || !(u->res->warnings = cJSON_CreateArray())) {
         *err = strdup("out of memory");
         goto fail;
     }
@@ -873,14 +793,16 @@ uint64_t runner_start(runner *r, const runner_request *rq, char **err)
     u->res->id = u->id;
     u->timeout_sec = effective_timeout(r, rq->opts->timeout_sec, u->res, err);
     u->res->timeout_sec = u->timeout_sec;
-    if (u->timeout_sec < 0 || make_private_dir(r, u, err) < 0)
+    if (u->timeout_sec < 0 || run_dir_create(&u->files, r->tmp_root, err) < 0)
         goto fail;
-    u->tag = str_printf("%ld-%llu", (long)getpid(), (unsigned long long)u->id);
+    /* unique in the process, not per runner: tags tell runs apart in /proc */
+    static unsigned long long tag_seq;
+    u->tag = str_printf("%ld-%llu", (long)getpid(), ++tag_seq);
     char msg[512] = "";
     scalene_cmd_input in = {.opts = rq->opts,
                             .py = rq->py,
-                            .outfile = u->outfile,
-                            .tmpdir = u->tmpdir,
+                            .outfile = u->files.outfile,
+                            .tmpdir = u->files.tmpdir,
                             .base_env = environ,
                             .run_tag = u->tag,
                             .pass_secrets = r->cfg.pass_secrets,
@@ -912,10 +834,8 @@ uint64_t runner_start(runner *r, const runner_request *rq, char **err)
     kick(r, 0);
     return u->id;
 fail:
-    if (u) {
-        remove_tree(u->dir);
+    if (u)
         run_free(u);
-    }
     return 0;
 }
 
@@ -931,10 +851,10 @@ int runner_cancel(runner *r, uint64_t id)
         finish(u);
         return 0;
     }
-    if (u->stop == STOP_NONE)
-        stop_begin(u, RUN_CANCELLED);
-    else if (u->stop_reason == RUN_OK) /* only strays were left: still report the cancel */
+    if (u->stop_reason == RUN_OK)
         u->stop_reason = RUN_CANCELLED;
+    if (u->grp.phase == STOP_NONE && !(u->reaped && run_procs_group_gone(u->pid)))
+        term_group(u);
     return 0;
 }
 
@@ -956,7 +876,7 @@ void runner_free(runner *r)
         run *u = r->runs;
         r->runs = u->next;
         if (u->pid > 0 && !u->finished) {
-            signal_run(u, SIGKILL);
+            kill_all(u);
             loop_unwatch_child(r->l, u->pid);
             if (!u->reaped) {
                 int st;
@@ -969,10 +889,8 @@ void runner_free(runner *r)
                 loop_unwatch_fd(r->l, u->err_fd);
             close_fd(&u->out_fd);
             close_fd(&u->err_fd);
-            sweep_scalene_tmp(&u->procs);
+            run_sweep_scalene_tmp(&u->procs);
         }
-        if (!u->finished)
-            remove_tree(u->dir);
         run_free(u);
     }
     free(r->tmp_root);

@@ -6,10 +6,12 @@
  * byte totals). Every tick the runner scans /proc for the run's descendants,
  * so processes that leave the group (setsid) and are reparented to the
  * server (a child subreaper) are still ended. Timeout and cancel send
- * SIGTERM to the group and the tracked escapees, wait for them to be gone,
- * then SIGKILL after the grace period; Scalene writes its profile on
- * SIGTERM, so the result keeps it, marked partial. At most max_concurrent
- * runs at once; more wait in a FIFO queue.
+ * SIGTERM to the process that writes the profile, then to the rest of the
+ * group, then to the tracked escapees, each waited for, with SIGKILL after
+ * the grace period; Scalene writes its profile on SIGTERM, so the result
+ * keeps it, marked partial. Whatever the program leaves running after it
+ * exits is ended the same way. At most max_concurrent runs at once; more
+ * wait in a FIFO queue.
  *
  * Everything happens on the loop's thread; nothing blocks except fork. */
 #ifndef SMCP_RUNNER_H
@@ -24,6 +26,7 @@
 
 #include "loop.h"
 #include "pyenv.h"
+#include "run_outcome.h"
 #include "scalene_cmd.h"
 
 typedef struct runner_config {
@@ -45,25 +48,11 @@ typedef enum run_state {
     RUN_QUEUED,   /* waiting for a slot */
     RUN_STARTING, /* spawned; Scalene is importing (no profiler yet) */
     RUN_RUNNING,  /* the profiler is up (its temp directory exists) */
-    RUN_STOPPING, /* timeout or cancel: signalled, waiting for the group */
+    RUN_STOPPING, /* timeout, cancel, or ending what the program left running */
     RUN_PARSING,  /* processes gone; collecting the profile */
 } run_state;
 
 const char *run_state_name(run_state s);
-
-typedef enum run_outcome {
-    RUN_OK,                /* exit 0 and a profile with samples */
-    RUN_PROGRAM_ERROR,     /* non-zero exit (e.g. an uncaught exception); profile kept */
-    RUN_SIGNALED,          /* the program was killed by a signal (term_signal) */
-    RUN_TIMEOUT,           /* stopped at the timeout; profile (if any) is partial */
-    RUN_CANCELLED,         /* runner_cancel; profile (if any) is partial */
-    RUN_NO_SAMPLES,        /* Scalene wrote "{}": too short to sample */
-    RUN_SCALENE_FAILED,    /* no profile or 0 bytes: missing script, syntax error, ... */
-    RUN_SPAWN_FAILED,      /* could not start the interpreter */
-    RUN_PROFILE_TOO_LARGE, /* profile above max_profile_bytes; not returned */
-} run_outcome;
-
-const char *run_outcome_name(run_outcome o);
 
 /* The last bytes of one output stream. */
 typedef struct run_tail {
@@ -84,13 +73,13 @@ typedef struct run_result {
     char *profile;   /* malloc'd JSON bytes + NUL, or NULL */
     size_t profile_len;
     run_tail out, err;
-    uint64_t queued_ms, wall_ms; /* time in the queue; spawn to end */
-    double timeout_sec;          /* the timeout applied, after the cap */
-    char **argv;                 /* NULL-terminated argv used */
-    bool fast_start;             /* env was preset: one process, no re-exec */
+    uint64_t queued_ms, wall_ms;  /* time in the queue; spawn to end */
+    double timeout_sec;           /* the timeout applied, after the cap */
+    char **argv;                  /* NULL-terminated argv used */
+    bool fast_start;              /* env was preset: one process, no re-exec */
     scalene_report_filter filter; /* thresholds the server applies itself */
-    cJSON *warnings;             /* array of strings, never NULL */
-    char *error;                 /* one-line explanation when not RUN_OK, or NULL */
+    cJSON *warnings;              /* array of strings, never NULL */
+    char *error;                  /* one-line explanation when not RUN_OK, or NULL */
 } run_result;
 
 void run_result_free(run_result *r);
@@ -114,8 +103,8 @@ typedef void (*runner_progress_fn)(uint64_t id, run_state state, uint64_t elapse
 typedef void (*runner_done_fn)(uint64_t id, run_result *res, void *ud);
 
 typedef struct runner_request {
-    const scalene_opts *opts; /* borrowed for the call only */
-    const pyenv_info *py;     /* borrowed for the call only */
+    const scalene_opts *opts;       /* borrowed for the call only */
+    const pyenv_info *py;           /* borrowed for the call only */
     runner_progress_fn on_progress; /* may be NULL */
     runner_done_fn on_done;
     void *ud;

@@ -133,9 +133,9 @@ void scalene_opts_init(scalene_opts *o)
 
 bool scalene_env_is_secret(const char *name)
 {
-    static const char *const substrings[] = {"API_KEY",  "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
-                                             "SECRET",   "PASSWORD", "PASSWD",   "PASSPHRASE",
-                                             "CREDENTIAL"};
+    static const char *const substrings[] = {"API_KEY",     "APIKEY",     "ACCESS_KEY",
+                                             "PRIVATE_KEY", "SECRET",     "PASSWORD",
+                                             "PASSWD",      "PASSPHRASE", "CREDENTIAL"};
     static const char *const prefixes[] = {"AWS_", "AZURE_", "OPENAI_", "ANTHROPIC_", "GEMINI_"};
     static const char *const exact[] = {"SSH_AUTH_SOCK", "DATABASE_URL", "MYSQL_PWD"};
     char up[MAX_ENV_NAME + 1];
@@ -158,7 +158,8 @@ bool scalene_env_is_secret(const char *name)
      * TOKENIZERS_PARALLELISM. */
     for (char *w = up; w; w = strchr(w, '_') ? strchr(w, '_') + 1 : NULL) {
         size_t len = strcspn(w, "_");
-        if ((len >= 5 && !strncmp(w + len - 5, "TOKEN", 5)) || (len == 6 && !strncmp(w, "TOKENS", 6)))
+        if ((len >= 5 && !strncmp(w + len - 5, "TOKEN", 5)) ||
+            (len == 6 && !strncmp(w, "TOKENS", 6)))
             return true;
     }
     return false;
@@ -413,8 +414,7 @@ static int validate(const scalene_opts *o, char *err, size_t errsz)
         set_err(err, errsz, "cwd: required for a module or a relative script path");
         return -1;
     }
-    if (!isfinite(o->cpu_sampling_rate) || o->cpu_sampling_rate <= 0 ||
-        o->cpu_sampling_rate > 60) {
+    if (!isfinite(o->cpu_sampling_rate) || o->cpu_sampling_rate <= 0 || o->cpu_sampling_rate > 60) {
         set_err(err, errsz, "cpu_sampling_rate: expected seconds in (0, 60], got %g",
                 o->cpu_sampling_rate);
         return -1;
@@ -488,14 +488,16 @@ static void add_warnings(const scalene_opts *o, const pyenv_info *py, cJSON *w)
     if (!o->cpu)
         warn(w, "cpu: Scalene always profiles CPU time; cpu=false was ignored");
     if (!o->memory_leak_detector)
-        warn(w, "memory_leak_detector: Scalene %s cannot turn its leak detector off; leaks "
-                "stay in the profile",
+        warn(w,
+             "memory_leak_detector: Scalene %s cannot turn its leak detector off; leaks "
+             "stay in the profile",
              py->version);
     if (o->stacks && py->major < 2)
         warn(w, "stacks: Scalene %s does not collect stacks (2.x does); ignored", py->version);
     if (o->gpu && py->debian_patched)
-        warn(w, "gpu: Debian's Scalene %s package never detects a GPU (a packaging bug); "
-                "expect no GPU data",
+        warn(w,
+             "gpu: Debian's Scalene %s package never detects a GPU (a packaging bug); "
+             "expect no GPU data",
              py->version);
 }
 

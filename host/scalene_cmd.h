@@ -33,10 +33,10 @@ typedef struct scalene_opts {
     const scalene_env_var *env;
     size_t n_env;
 
-    bool cpu;    /* Scalene always profiles CPU: false only warns */
-    bool memory; /* true */
-    bool gpu;    /* false */
-    bool stacks; /* false */
+    bool cpu;                     /* Scalene always profiles CPU: false only warns */
+    bool memory;                  /* true */
+    bool gpu;                     /* false */
+    bool stacks;                  /* false */
     double cpu_sampling_rate;     /* 0.01 s; (0, 60] */
     double cpu_percent_threshold; /* 1.0; [0, 100]; applied by the server */
     long malloc_threshold;        /* 100; >= 0; applied by the server */
@@ -64,12 +64,12 @@ typedef struct scalene_report_filter {
 typedef struct scalene_cmd_input {
     const scalene_opts *opts;
     const pyenv_info *py;
-    const char *outfile;        /* absolute path of the JSON to write */
-    const char *tmpdir;         /* the run's private TMPDIR */
-    char *const *base_env;      /* environment to inherit ("NAME=VALUE", NULL-ended) */
-    const char *run_tag;        /* value of SCALENE_CMD_TAG_VAR, or NULL for none */
-    bool pass_secrets;          /* config: keep secret-looking variables */
-    bool fast_start;            /* config: preset Scalene's env where verified */
+    const char *outfile;   /* absolute path of the JSON to write */
+    const char *tmpdir;    /* the run's private TMPDIR */
+    char *const *base_env; /* environment to inherit ("NAME=VALUE", NULL-ended) */
+    const char *run_tag;   /* value of SCALENE_CMD_TAG_VAR, or NULL for none */
+    bool pass_secrets;     /* config: keep secret-looking variables */
+    bool fast_start;       /* config: preset Scalene's env where verified */
 } scalene_cmd_input;
 
 /* Marks every process of a run (inherited by descendants) so the runner can
@@ -77,9 +77,9 @@ typedef struct scalene_cmd_input {
 #define SCALENE_CMD_TAG_VAR "SCALENE_MCP_RUN"
 
 typedef struct scalene_cmd {
-    char **argv; /* NULL-terminated; argv[0] is the interpreter */
-    char **envp; /* NULL-terminated "NAME=VALUE" */
-    char *cwd;   /* directory to run in */
+    char **argv;     /* NULL-terminated; argv[0] is the interpreter */
+    char **envp;     /* NULL-terminated "NAME=VALUE" */
+    char *cwd;       /* directory to run in */
     cJSON *warnings; /* array of strings: options this Scalene cannot honour */
     bool fast_start; /* env preset: Scalene runs as one process, no re-exec */
     scalene_report_filter filter;

@@ -1042,6 +1042,7 @@ static bool looks_truncated(const char *buf, size_t len, size_t pos)
             i++;
         } else {
             bare = true;
+            i++; /* the token's first byte, whatever it is (a NUL must not stall the scan) */
             while (i < len && buf[i] && !is_json_space(buf[i]) && !strchr("{}[]:,\"", buf[i]))
                 i++;
             bare_len = i - last_token;

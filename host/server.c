@@ -362,19 +362,24 @@ static void m_templates_list(server *s, const req *r)
     answer_built(s, r, resources_templates_list, true);
 }
 
-static cJSON *read_legacy(server *s, const cJSON *params, int *code, char *msg, size_t msgsz)
-{
-    return resources_read(s, params, false, code, msg, msgsz);
-}
-
-static cJSON *read_modern(server *s, const cJSON *params, int *code, char *msg, size_t msgsz)
-{
-    return resources_read(s, params, true, code, msg, msgsz);
-}
-
 static void m_resources_read(server *s, const req *r)
 {
-    answer_built(s, r, r->modern ? read_modern : read_legacy, true);
+    int code = E_INTERNAL;
+    char msg[1024] = "internal error";
+    cJSON *res = resources_read(s, r->params, r->modern, &code, msg, sizeof msg);
+    if (!res) {
+        /* not found (-32602 modern, -32002 legacy): data names the URI */
+        const cJSON *uri = cJSON_GetObjectItemCaseSensitive(r->params, "uri");
+        cJSON *data = NULL;
+        if (cJSON_IsString(uri) && (code == E_PARAMS || code == -32002)) {
+            data = cJSON_CreateObject();
+            cJSON_AddStringToObject(data, "uri", uri->valuestring);
+        }
+        send_error(s, r->id, code, msg, data);
+        return;
+    }
+    add_cache_hints(res, r);
+    send_result(s, r->id, res, r->modern);
 }
 
 static void m_prompts_list(server *s, const req *r)
@@ -401,6 +406,7 @@ typedef struct method_entry {
 } method_entry;
 
 static const method_entry methods[] = {
+    {"server/discover", m_discover, false},
     {"tools/list", m_tools_list, false},
     {"tools/call", m_tools_call, false},
     {"resources/list", m_resources_list, false},
@@ -490,11 +496,13 @@ static void handle_request(server *s, req *r)
         send_error(s, r->id, E_PARAMS, "params must be an object", NULL);
         return;
     }
-    if (strcmp(r->method, "server/discover") == 0) {
+    const cJSON *v = r->meta ? cJSON_GetObjectItemCaseSensitive(r->meta, META_VERSION) : NULL;
+    /* the era probe is answered even without _meta; one that names a
+     * protocol version is judged like any modern request (-32022, ...) */
+    if (strcmp(r->method, "server/discover") == 0 && !v) {
         m_discover(s, r);
         return;
     }
-    const cJSON *v = r->meta ? cJSON_GetObjectItemCaseSensitive(r->meta, META_VERSION) : NULL;
     if (r->meta && !cJSON_IsObject(r->meta)) {
         send_error(s, r->id, E_PARAMS, "params._meta must be an object", NULL);
         return;

@@ -211,6 +211,20 @@ static void answer_failure(prun *pr, run_result *res)
                               "[server] max_profile_bytes",
                               "%s", why);
         break;
+    case RUN_SIGNALED: /* SIGKILL leaves no profile; no "exit status -1" */
+        call_api_result_error(call,
+                              "something killed the program before Scalene could write its "
+                              "profile (the program itself, or the system, e.g. the OOM "
+                              "killer): profile a smaller input, or find what sends the signal",
+                              "%s%s%s", why, *t ? "\nstderr (last lines):\n" : "", t);
+        break;
+    case RUN_TIMEOUT:
+    case RUN_CANCELLED:
+        call_api_result_error(call,
+                              "Scalene needs a second or more to start before the program "
+                              "runs: give a longer timeout, or profile a smaller input",
+                              "%s%s%s", why, *t ? "\nstderr (last lines):\n" : "", t);
+        break;
     default:
         call_api_result_error(call,
                               "fix the error shown in stderr (missing file, syntax error, bad "

@@ -24,6 +24,25 @@ static void filter_from_config(const server *s, report_filter *f)
     f->reduced_profile = false;
 }
 
+/* The thresholds the profiling call asked for (kept in its request) win
+ * over the configured ones, so get_profile shows what profile_script
+ * showed. */
+static void filter_for_profile(const server *s, const mcp_profile *p, report_filter *f)
+{
+    filter_from_config(s, f);
+    cJSON *req = p->request_json ? cJSON_Parse(p->request_json) : NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "cpu_percent_threshold");
+    if (cJSON_IsNumber(v))
+        f->cpu_percent_threshold = v->valuedouble;
+    v = cJSON_GetObjectItemCaseSensitive(req, "malloc_threshold");
+    if (cJSON_IsNumber(v))
+        f->malloc_threshold = v->valuedouble;
+    v = cJSON_GetObjectItemCaseSensitive(req, "reduced_profile");
+    if (cJSON_IsBool(v))
+        f->reduced_profile = cJSON_IsTrue(v);
+    cJSON_Delete(req);
+}
+
 static const char *arg_str(const cJSON *args, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
@@ -251,7 +270,7 @@ static int get_profile(mcp_call *call, const cJSON *args, void *ud)
     if (!section)
         section = "summary";
     report_filter f;
-    filter_from_config(s, &f);
+    filter_for_profile(s, p, &f);
     strbuf b;
     sb_init(&b);
     cJSON *out = cJSON_CreateObject();

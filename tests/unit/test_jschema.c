@@ -216,6 +216,40 @@ START_TEST(composition)
 }
 END_TEST
 
+/* The 2020-12 vocabulary of the conformance suite's json_schema_2020_12_tool:
+ * same-document references, anchors and conditionals. */
+START_TEST(refs_and_conditionals)
+{
+    const char *S =
+        "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+        "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\","
+        "\"properties\":{\"city\":{\"type\":\"string\"}},\"additionalProperties\":false}},"
+        "\"properties\":{\"address\":{\"$ref\":\"#/$defs/address\"},"
+        "\"home\":{\"$ref\":\"#addressDef\"},"
+        "\"contactMethod\":{\"enum\":[\"phone\",\"email\"]},"
+        "\"phone\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}},"
+        "\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
+        "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},"
+        "\"required\":[\"contactMethod\"]},"
+        "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
+        "\"$comment\":\"ignored\",\"additionalProperties\":false}";
+    OK(S, "{\"email\":\"a@b\",\"address\":{\"city\":\"X\"}}");
+    OK(S, "{\"contactMethod\":\"phone\",\"phone\":\"1\",\"home\":{\"city\":\"Y\"}}");
+    BAD(S, "{\"email\":\"a@b\",\"address\":{\"city\":1}}", "'city'", "string");
+    BAD(S, "{\"email\":\"a@b\",\"home\":{\"zip\":1}}", "unknown", "'zip'");
+    BAD(S, "{\"contactMethod\":\"phone\",\"email\":\"a@b\"}", "'phone'"); /* then */
+    BAD(S, "{\"phone\":\"1\"}", "'email'");                               /* else */
+    BAD(S, "{}", "missing required");                                     /* anyOf */
+
+    /* a self-referencing schema follows the data; a pure cycle is cut */
+    const char *tree = "{\"type\":\"object\",\"properties\":{\"kids\":{\"type\":\"array\","
+                       "\"items\":{\"$ref\":\"#\"}}},\"additionalProperties\":false}";
+    OK(tree, "{\"kids\":[{\"kids\":[]},{}]}");
+    BAD(tree, "{\"kids\":[{\"x\":1}]}", "unknown", "'x'");
+    BAD("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}", "{}", "too deep");
+}
+END_TEST
+
 START_TEST(boolean_schemas)
 {
     OK("{\"type\":\"object\",\"properties\":{\"a\":true}}", "{\"a\":[1,{}]}");
@@ -290,9 +324,12 @@ START_TEST(unsupported_keywords_refused)
         {"{\"type\":\"object\",\"patternProperties\":{}}", "patternProperties"},
         {"{\"type\":\"array\",\"items\":{\"uniqueItems\":true}}", "uniqueItems"},
         {"{\"anyOf\":[{\"not\":{}}]}", "not"},
-        {"{\"type\":\"object\",\"additionalProperties\":{\"if\":{}}}", "if"},
+        {"{\"type\":\"object\",\"additionalProperties\":{\"not\":{}}}", "not"},
+        {"{\"$ref\":\"https://example.com/schema.json\"}", "$ref"}, /* never fetched */
+        {"{\"$defs\":{\"a\":{\"type\":\"string\"}},\"$ref\":\"#/$defs/b\"}", "$ref"},
+        {"{\"then\":{\"prefixItems\":[]}}", "prefixItems"},
         {"{\"allOf\":[{\"multipleOf\":2}]}", "multipleOf"},
-        {"{\"oneOf\":[{\"$defs\":{}}]}", "$defs"},
+        {"{\"oneOf\":[{\"$defs\":{\"x\":{\"dependentRequired\":{}}}}]}", "dependentRequired"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char why[256];
@@ -325,6 +362,7 @@ static Suite *jschema_suite(void)
     tcase_add_test(tc, arrays);
     tcase_add_test(tc, nested_objects);
     tcase_add_test(tc, composition);
+    tcase_add_test(tc, refs_and_conditionals);
     tcase_add_test(tc, boolean_schemas);
     tcase_add_test(tc, annotations_ignored);
     tcase_add_test(tc, message_fits_buffer);

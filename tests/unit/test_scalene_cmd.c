@@ -33,16 +33,11 @@ static pyenv_info v1516 = {.python = S("/usr/bin/python3"),
                                             "libscalene.cpython-311-x86_64-linux-gnu.so"),
                            .debian_patched = true};
 
-static char *base_env[] = {S("PATH=/usr/bin:/bin"),
-                           S("HOME=/home/u"),
-                           S("TMPDIR=/var/tmp"),
-                           S("PYTHONMALLOC=malloc"),
-                           S("OPENAI_API_KEY=sk-1"),
-                           S("AWS_SECRET_ACCESS_KEY=a"),
-                           S("GH_TOKEN=g"),
-                           S("TOKENIZERS_PARALLELISM=false"),
-                           S("LANG=C.UTF-8"),
-                           NULL};
+static char *base_env[] = {S("PATH=/usr/bin:/bin"),  S("HOME=/home/u"),
+                           S("TMPDIR=/var/tmp"),     S("PYTHONMALLOC=malloc"),
+                           S("OPENAI_API_KEY=sk-1"), S("AWS_SECRET_ACCESS_KEY=a"),
+                           S("GH_TOKEN=g"),          S("TOKENIZERS_PARALLELISM=false"),
+                           S("LANG=C.UTF-8"),        NULL};
 
 static scalene_opts opts;
 static scalene_cmd cmd;
@@ -122,12 +117,11 @@ START_TEST(argv_2x_defaults)
     opts.script_args = args;
     opts.n_script_args = 3;
     ck_assert_int_eq(build(&v24), 0);
-    assert_argv(cmd.argv, (const char *const[]){"/py/bin/python", "-m", "scalene", "run",
-                                                "--outfile=/d/profile.json", "--no-stacks",
-                                                "--memory", "--cpu-sampling-rate=0.01",
-                                                "--cpu-percent-threshold=1",
-                                                "--malloc-threshold=100", "/w/prog.py", "---",
-                                                "a b", "-o", "x", NULL});
+    assert_argv(cmd.argv, (const char *const[]){
+                              "/py/bin/python", "-m", "scalene", "run", "--outfile=/d/profile.json",
+                              "--no-stacks", "--memory", "--cpu-sampling-rate=0.01",
+                              "--cpu-percent-threshold=1", "--malloc-threshold=100", "/w/prog.py",
+                              "---", "a b", "-o", "x", NULL});
     ck_assert_str_eq(cmd.cwd, "/w");
     ck_assert_int_eq(cJSON_GetArraySize(cmd.warnings), 0);
     ck_assert(!cmd.fast_start);
@@ -139,12 +133,11 @@ START_TEST(argv_15_defaults)
     opts.script = "sub/prog.py";
     opts.cwd = "/w";
     ck_assert_int_eq(build(&v1516), 0);
-    assert_argv(cmd.argv,
-                (const char *const[]){"/usr/bin/python3", "-m", "scalene", "--json", "--cli",
-                                      "--outfile=/d/profile.json", "--program-path=/w/sub",
-                                      "--memory", "--cpu-sampling-rate=0.01",
-                                      "--cpu-percent-threshold=1", "--malloc-threshold=100",
-                                      "sub/prog.py", "---", NULL});
+    assert_argv(cmd.argv, (const char *const[]){
+                              "/usr/bin/python3", "-m", "scalene", "--json", "--cli",
+                              "--outfile=/d/profile.json", "--program-path=/w/sub", "--memory",
+                              "--cpu-sampling-rate=0.01", "--cpu-percent-threshold=1",
+                              "--malloc-threshold=100", "sub/prog.py", "---", NULL});
     ck_assert_str_eq(cmd.cwd, "/w");
 }
 END_TEST
@@ -239,8 +232,8 @@ START_TEST(metric_flag_table)
                 for (size_t j = 0; j < 3 && rows[i].flags[j]; j++)
                     want |= !strcmp(rows[i].flags[j], all[k]);
                 ck_assert_msg(argv_count(cmd.argv, all[k]) == (want ? 1 : 0),
-                              "%s memory=%d gpu=%d flag %s", versions[v]->version,
-                              rows[i].memory, rows[i].gpu, all[k]);
+                              "%s memory=%d gpu=%d flag %s", versions[v]->version, rows[i].memory,
+                              rows[i].gpu, all[k]);
             }
         }
     }
@@ -298,8 +291,9 @@ END_TEST
 START_TEST(defaults_pass_no_optional_flags)
 {
     ck_assert_int_eq(build(&v24), 0);
-    const char *absent[] = {"--profile-all", "--reduced-profile", "--use-virtual-time",
-                            "--memory-leak-detector", "--gpu", "--cpu-only"};
+    const char *absent[] = {
+        "--profile-all", "--reduced-profile", "--use-virtual-time", "--memory-leak-detector",
+        "--gpu",         "--cpu-only"};
     for (size_t i = 0; i < sizeof absent / sizeof *absent; i++)
         ck_assert_int_eq(argv_count(cmd.argv, absent[i]), 0);
     for (size_t i = 0; cmd.argv[i]; i++) {
@@ -441,8 +435,8 @@ START_TEST(env_extras_validated_and_applied)
     ck_assert_str_eq(env_val(cmd.envp, "LANG"), "fr_FR.UTF-8");
     ck_assert_str_eq(env_val(cmd.envp, "MY_FLAG"), "1");
     ck_assert_str_eq(env_val(cmd.envp, "MY_API_KEY"), "k"); /* given by the call: passed */
-    const char *bad_names[] = {"1X", "A-B", "", "A=B", "TMPDIR", "PYTHONMALLOC",
-                               SCALENE_CMD_TAG_VAR};
+    const char *bad_names[] = {
+        "1X", "A-B", "", "A=B", "TMPDIR", "PYTHONMALLOC", SCALENE_CMD_TAG_VAR};
     for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
         scalene_env_var one[] = {{bad_names[i], "v"}};
         opts.env = one;
@@ -463,13 +457,28 @@ END_TEST
 
 START_TEST(secret_rule)
 {
-    const char *secret[] = {"OPENAI_API_KEY", "openai_api_key", "ANTHROPIC_BASE_URL", "GEMINI_X",
-                            "AWS_REGION", "AZURE_CLIENT_ID", "GOOGLE_APPLICATION_CREDENTIALS",
-                            "GH_TOKEN", "GITHUB_TOKEN", "HF_TOKEN", "NPM_AUTHTOKEN",
-                            "ACCESS_TOKENS", "DB_PASSWORD", "PGPASSWD", "CLIENT_SECRET",
-                            "SSH_AUTH_SOCK", "STRIPE_APIKEY", "MY_PRIVATE_KEY", "DATABASE_URL"};
-    const char *plain[] = {"PATH", "HOME", "TOKENIZERS_PARALLELISM", "LANG", "KEYBOARD",
-                           "PYTHONPATH", "VIRTUAL_ENV", "GOOGLE_CLOUD_PROJECT", "USER", "PWD"};
+    const char *secret[] = {"OPENAI_API_KEY",
+                            "openai_api_key",
+                            "ANTHROPIC_BASE_URL",
+                            "GEMINI_X",
+                            "AWS_REGION",
+                            "AZURE_CLIENT_ID",
+                            "GOOGLE_APPLICATION_CREDENTIALS",
+                            "GH_TOKEN",
+                            "GITHUB_TOKEN",
+                            "HF_TOKEN",
+                            "NPM_AUTHTOKEN",
+                            "ACCESS_TOKENS",
+                            "DB_PASSWORD",
+                            "PGPASSWD",
+                            "CLIENT_SECRET",
+                            "SSH_AUTH_SOCK",
+                            "STRIPE_APIKEY",
+                            "MY_PRIVATE_KEY",
+                            "DATABASE_URL"};
+    const char *plain[] = {
+        "PATH",       "HOME",        "TOKENIZERS_PARALLELISM", "LANG", "KEYBOARD",
+        "PYTHONPATH", "VIRTUAL_ENV", "GOOGLE_CLOUD_PROJECT",   "USER", "PWD"};
     for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
         ck_assert_msg(scalene_env_is_secret(secret[i]), "%s should be withheld", secret[i]);
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)

@@ -1,4 +1,4 @@
-"""Imported by main.py: crunch() holds about 3/4 of the CPU time (line 6)."""
+"""Imported by main.py: crunch() holds about 5/6 of the CPU time."""
 
 
 def crunch(n):

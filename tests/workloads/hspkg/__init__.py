@@ -1,0 +1,1 @@
+"""Hotspots e2e package, run in module mode: python -m hspkg.app."""
