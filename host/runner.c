@@ -109,7 +109,7 @@ void runner_config_init(runner_config *c)
     c->max_concurrent = 2;
     c->max_profile_bytes = 64u << 20;
     c->tail_bytes = 64u << 10;
-    c->grace_ms = 5000;
+    c->grace_ms = 10000; /* a loaded machine can take seconds to write the profile */
     c->default_timeout_sec = 300;
     c->max_timeout_sec = 3600;
     c->fast_start = true;

@@ -33,7 +33,7 @@ typedef struct runner_config {
     unsigned max_concurrent;    /* 2; runs beyond it are queued */
     size_t max_profile_bytes;   /* 64 MiB; larger -> RUN_PROFILE_TOO_LARGE */
     size_t tail_bytes;          /* 64 KiB kept of each of stdout and stderr */
-    uint32_t grace_ms;          /* 5000: SIGTERM -> SIGKILL */
+    uint32_t grace_ms;          /* 10000: SIGTERM -> SIGKILL */
     double default_timeout_sec; /* 300: when the call gives none */
     double max_timeout_sec;     /* 3600: cap on any call's timeout */
     const char *tmp_root;       /* borrowed; NULL: $TMPDIR, else /tmp */

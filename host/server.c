@@ -664,7 +664,7 @@ static void begin_shutdown(server *s)
     s->shutting_down = true;
     for (size_t i = s->n_calls; i-- > 0;)
         call_cancel(s->calls[i]);
-    loop_timer_start(s->loop, 15000, shutdown_deadline, s);
+    loop_timer_start(s->loop, 20000, shutdown_deadline, s); /* > the runner's grace */
     check_drained(s->loop, s);
 }
 
