@@ -532,7 +532,9 @@ static int build_argv(const scalene_cmd_input *in, scalene_cmd *out, const fast_
     rc |= sv_push_opt(&a, "--outfile", in->outfile);
     /* Before 1.5.23 only files under the program path (default: the cwd)
      * are profiled, so a script run from elsewhere would show no files. */
-    if (py->major == 1 && !pyenv_version_at_least(py, 1, 5, 23) && o->script) {
+    if (o->program_path) {
+        rc |= sv_push_opt(&a, "--program-path", o->program_path);
+    } else if (py->major == 1 && !pyenv_version_at_least(py, 1, 5, 23) && o->script) {
         char *dir = script_dir(o->cwd, o->script);
         rc |= dir ? sv_push_opt(&a, "--program-path", dir) : -1;
         free(dir);

@@ -45,6 +45,9 @@ typedef struct scalene_opts {
     bool profile_all;             /* false */
     bool reduced_profile;         /* false; applied by the server */
     bool use_virtual_time;        /* false */
+    /* Directory whose files are profiled (Scalene's --program-path), or NULL
+     * for Scalene's default (the script's directory). */
+    const char *program_path;
     bool memory_leak_detector;    /* true; cannot be turned off: false warns */
     double timeout_sec;           /* 0: the configured default (runner applies) */
 } scalene_opts;

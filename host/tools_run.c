@@ -195,6 +195,14 @@ static void answer_failure(prun *pr, run_result *res)
     const char *t = tl > 3000 ? tail + tl - 3000 : tail;
     switch (res->outcome) {
     case RUN_NO_SAMPLES:
+        if (res->partial) {
+            call_api_result_error(call,
+                                  "give a longer timeout: Scalene needs a second or more to "
+                                  "start before the program runs",
+                                  "no samples: the run was stopped before Scalene took a "
+                                  "sample, so there is no profile to keep");
+            break;
+        }
         call_api_result_error(
             call,
             "make the workload run longer (bigger input, a loop around the work), or set "
@@ -421,6 +429,20 @@ static void on_cancel(mcp_call *call, void *ud)
 
 /* ---- the shared start ------------------------------------------------- */
 
+/* The deepest directory containing both absolute paths (malloc'd). */
+static char *common_dir(const char *a, const char *b)
+{
+    size_t n = 0, last_slash = 0;
+    while (a[n] && a[n] == b[n]) {
+        if (a[n] == '/')
+            last_slash = n;
+        n++;
+    }
+    if ((!a[n] || a[n] == '/') && (!b[n] || b[n] == '/'))
+        last_slash = n;
+    return last_slash == 0 ? strdup("/") : strndup(a, last_slash);
+}
+
 /* The call's arguments for the stored profile: everything but the values
  * of env (they may be secrets) and the code of a snippet (kept short). */
 static char *request_json_of(const cJSON *args)
@@ -548,6 +570,13 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
             }
         }
     }
+    char *common = NULL;
+    if (ra->code_dir && strcmp(ra->cwd, ra->code_dir) != 0) {
+        /* profile the project's modules too: the program path must hold both
+         * the snippet's private directory and cwd (system libraries stay out) */
+        common = common_dir(ra->cwd, ra->code_dir);
+        o.program_path = common;
+    }
     o.script_args = argv;
     o.n_script_args = nsa;
     o.env = env;
@@ -567,6 +596,7 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
                               perr ? perr : "python: no interpreter found");
         free(perr);
         free(python);
+        free(common);
         free(pypath);
         free(argv);
         free(env);
@@ -577,6 +607,7 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
     if (!pr || store_new_id(pr->id) != MCP_OK) {
         free(pr);
         free(python);
+        free(common);
         free(pypath);
         free(argv);
         free(env);
@@ -602,6 +633,7 @@ static int start_run(run_tools *rt, mcp_call *call, const cJSON *args, const run
         .opts = &o, .py = &py, .on_progress = on_progress, .on_done = on_done, .ud = pr};
     char *rerr = NULL;
     pr->run_id = runner_start(rt->runner, &rq, &rerr);
+    free(common);
     free(pypath);
     free(argv);
     free(env);
