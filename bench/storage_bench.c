@@ -5,9 +5,10 @@
  *
  *   storage_bench [-p PLUGIN_DIR] [-b BACKEND] [-d DOC_BYTES] [N...]
  *
- * PLUGIN_DIR defaults to $SMCP_PLUGIN_DIR. Build (until bench/ has a CMake
- * target): cc -O2 -std=c11 -D_GNU_SOURCE -Isdk -Ihost bench/storage_bench.c
- * host/store.c -o storage_bench -ldl $(pkg-config --cflags --libs libcjson)
+ * PLUGIN_DIR defaults to $SMCP_PLUGIN_DIR. CMake builds it as BUILD/bench/storage_bench.
+ * sqlite and file keep their data where their defaults say ($XDG_DATA_HOME/
+ * scalene-mcp/...): point XDG_DATA_HOME at a scratch directory. Each size
+ * starts from an empty store (the previous one is cleared, untimed).
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -177,6 +178,36 @@ static double time_first_page(store *s, const mcp_list_query *q, int reps)
     return (now_us() - t0) / reps;
 }
 
+typedef struct id_list {
+    char (*ids)[STORE_ID_MAX + 1];
+    size_t n;
+} id_list;
+
+static int collect_cb(void *ctx, const mcp_record_meta *m)
+{
+    id_list *l = ctx;
+    snprintf(l->ids[l->n++], STORE_ID_MAX + 1, "%s", m->id);
+    return 0;
+}
+
+/* Deletes every record, a page at a time (not timed). */
+static void clear_store(store *s)
+{
+    char err[256], ids[1000][STORE_ID_MAX + 1];
+    id_list l = {ids, 0};
+    do {
+        l.n = 0;
+        char *next;
+        if (store_list(s, &(mcp_list_query){.limit = 1000}, collect_cb, &l, &next, err,
+                       sizeof err))
+            die("list", err);
+        free(next);
+        for (size_t i = 0; i < l.n; i++)
+            if (store_delete(s, l.ids[i], err, sizeof err))
+                die("delete", err);
+    } while (l.n);
+}
+
 static void bench_size(mcp_plugin *plugin, size_t n, size_t doc_bytes, bench_row *row)
 {
     char err[256];
@@ -232,6 +263,7 @@ static void bench_size(mcp_plugin *plugin, size_t n, size_t doc_bytes, bench_row
     }
     row->delete_us = (now_us() - t0) / (double)last;
     free(doc);
+    clear_store(s); /* persistent backends: the next size starts empty */
     store_close(s);
 }
 

@@ -308,13 +308,36 @@ typedef struct counting_reader {
 static char *read_counting(char *str, int num, void *stream)
 {
     counting_reader *r = stream;
-    char *s = fgets(str, num, r->f);
-    if (!s)
+    /* fgets, but counting the bytes: a NUL would end the line early (the
+     * rest silently dropped; /dev/zero would never end) */
+    int n = 0, ch = 0;
+    bool nul = false;
+    while (n < num - 1 && (ch = getc(r->f)) != EOF) {
+        nul |= ch == '\0';
+        str[n++] = (char)ch;
+        if (ch == '\n')
+            break;
+    }
+    if (n == 0) {
+        if (ferror(r->f)) { /* e.g. the path names a directory */
+            snprintf(r->st->err, r->st->errsz, "cannot read config file %s: %s", r->st->file,
+                     strerror(errno));
+            r->st->failed = true;
+        }
         return NULL;
+    }
+    str[n] = '\0';
+    char *s = str;
     r->st->line++;
+    if (nul) {
+        snprintf(r->st->err, r->st->errsz, "%s:%d: NUL byte in the line (not a text file?)",
+                 r->st->file, r->st->line);
+        r->st->failed = true;
+        return NULL;
+    }
     /* inih's buffer holds num-1 bytes: it would read the rest of a longer
      * line as further lines (wrong line numbers, bogus syntax errors) */
-    size_t len = strlen(s);
+    size_t len = (size_t)n;
     if (len == (size_t)num - 1 && s[len - 1] != '\n') {
         int next = fgetc(r->f);
         if (next != EOF && next != '\n') {

@@ -308,6 +308,8 @@ int host_content_register(server *s, char *err, size_t errsz)
                               free};
         rc = resources_register(s, NULL, &d, err, errsz);
     }
+    if (rc != MCP_OK)
+        return rc;
     host_ctx *pc = calloc(1, sizeof *pc);
     if (!pc)
         return MCP_NOMEM;

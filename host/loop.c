@@ -302,6 +302,8 @@ int loop_run(loop *l)
             pfds = np;
             cap = n;
         }
+        /* n >= 1 > cap on the first pass, so pfds is allocated */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         pfds[0] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
         for (size_t i = 0; i < l->n_fds; i++)
             pfds[i + 1] = (struct pollfd){.fd = l->fds[i].fd, .events = l->fds[i].events};

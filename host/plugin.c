@@ -15,7 +15,9 @@
 #include "tools.h"
 
 /* Loaded when the INI file declares no [plugin.NAME] section. */
-static const char *const bundled_plugins[] = {"memory", "sqlite", "file", NULL};
+static const char *const bundled_plugins[] = {"memory",     "sqlite", "file",  "hotspots",
+                                              "functions",  "gpu",    "leaks", "bottlenecks",
+                                              "comparator", NULL};
 
 struct plugin_timer {
     plugin_timer *next;
@@ -104,8 +106,8 @@ int plugin_api_register_storage(mcp_plugin *self, const mcp_storage_vtab *vt)
     for (size_t i = 0; i < s->n_plugins; i++) {
         const mcp_storage_vtab *o = s->plugins[i]->storage;
         if (o && strcmp(o->name, vt->name) == 0) {
-            plugin_api_set_error(self, "storage backend '%s' is already registered by %s",
-                                 vt->name, plugin_name(s->plugins[i]));
+            plugin_api_set_error(self, "storage backend '%s' is already registered by %s", vt->name,
+                                 plugin_name(s->plugins[i]));
             return MCP_EXISTS;
         }
     }
@@ -224,7 +226,7 @@ static int check_decl(const mcp_plugin_decl *d, const plugin_conf *pc, char *err
         snprintf(err, errsz,
                  "ABI mismatch: plugin built for SDK ABI %u.%u, this host speaks %u.%u "
                  "(rebuild the plugin against this host's scalene_mcp.h)",
-                 d->abi_major, d->abi_minor, MCP_ABI_MAJOR, MCP_ABI_MINOR);
+                 d->abi_major, d->abi_minor, (unsigned)MCP_ABI_MAJOR, (unsigned)MCP_ABI_MINOR);
         return -1;
     }
     if (d->decl_size < offsetof(mcp_plugin_decl, shutdown) + sizeof d->shutdown) {
@@ -249,8 +251,8 @@ static void warn_unused_keys(server *s, const plugin_conf *pc)
         if (!pc->kv[i].used)
             server_log(s, NULL, MCP_LOG_WARNING, "config",
                        "%s:%d: unknown key '%s' in [plugin.%s] (the plugin did not read it)",
-                       s->cfg.source ? s->cfg.source : "(built-in)", pc->kv[i].line,
-                       pc->kv[i].key, pc->name);
+                       s->cfg.source ? s->cfg.source : "(built-in)", pc->kv[i].line, pc->kv[i].key,
+                       pc->name);
 }
 
 static int plugin_load(server *s, const plugin_conf *pc, char *err, size_t errsz)
@@ -390,9 +392,8 @@ int plugins_load_all(server *s, char *err, size_t errsz)
     /* [tools] entries naming no tool are probably typos */
     for (size_t i = 0; i < c->n_tools; i++)
         if (!tools_find_any(s, c->tools[i].name))
-            server_log(s, NULL, MCP_LOG_WARNING, "config",
-                       "%s:%d: [tools] names unknown tool '%s'", c->source ? c->source : "",
-                       c->tools[i].line, c->tools[i].name);
+            server_log(s, NULL, MCP_LOG_WARNING, "config", "%s:%d: [tools] names unknown tool '%s'",
+                       c->source ? c->source : "", c->tools[i].line, c->tools[i].name);
     return select_backend(s, err, errsz);
 }
 

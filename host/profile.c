@@ -136,8 +136,8 @@ static size_t utf8_sequence_len(const unsigned char *s, size_t n)
         return c ? 1 : 0;
     size_t need;
     unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0xC2)
-        return 0;
+    if (c < 0xC2) /* below and above the lead-byte range: both invalid */
+        return 0; // NOLINT(bugprone-branch-clone)
     else if (c < 0xE0)
         need = 2;
     else if (c < 0xF0) {

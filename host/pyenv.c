@@ -421,12 +421,14 @@ static char *last_line(const char *s)
 /* Fills info from the probe's four lines. */
 static int parse_probe(const char *python, char *text, pyenv_info *info, char **err)
 {
+    /* strsep, not strtok: an empty line (no package directory, a broken
+     * install) must stay a line of its own */
     char *lines[4] = {0};
-    char *save = NULL;
-    char *tok = strtok_r(text, "\n", &save);
-    for (int i = 0; i < 4 && tok; i++, tok = strtok_r(NULL, "\n", &save))
-        lines[i] = tok;
+    for (int i = 0; i < 4 && text; i++)
+        lines[i] = strsep(&text, "\n");
     int major = 0, minor = 0, patch = 0;
+    /* only the leading numbers matter; glibc clamps out-of-range ones */
+    // NOLINTNEXTLINE(cert-err34-c)
     if (!lines[3] || sscanf(lines[0], "%d.%d.%d", &major, &minor, &patch) < 2) {
         *err = str_printf("could not read Scalene's version from %s (got '%.200s')", python,
                           lines[0] ? lines[0] : "");

@@ -200,6 +200,29 @@ cJSON *report_line_json(const mcp_prof_line *l)
     return o;
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* The CPU share a file needs to be among the `max` busiest (0 when all fit). */
+static double files_cpu_floor(const mcp_profile *p, size_t max)
+{
+    size_t n = p->summary.n_files;
+    if (n <= max)
+        return 0;
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return INFINITY;
+    for (size_t fi = 0; fi < n; fi++)
+        v[fi] = p->files[fi].info.cpu_percent;
+    qsort(v, n, sizeof *v, cmp_desc);
+    double floor_cpu = v[max - 1];
+    free(v);
+    return floor_cpu;
+}
+
 cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t top_n)
 {
     const mcp_prof_summary *sm = &p->summary;
@@ -233,9 +256,18 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
     cJSON_AddItemToObject(o, "request", cJSON_IsObject(req) ? req : cJSON_CreateObject());
     if (!cJSON_IsObject(req))
         cJSON_Delete(req);
+    /* A summary, not an index: a profile of tens of thousands of files
+     * (profile_all, or a hostile document) lists its busiest ones only, and
+     * stays within the output schema check's budget. */
     cJSON *files = cJSON_AddArrayToObject(o, "files");
+    double floor_cpu = files_cpu_floor(p, REPORT_SUMMARY_MAX_FILES);
+    size_t listed = 0;
     for (size_t fi = 0; fi < sm->n_files; fi++) {
         const mcp_prof_file *pf = &p->files[fi].info;
+        if (sm->n_files > REPORT_SUMMARY_MAX_FILES &&
+            (pf->cpu_percent < floor_cpu || listed == REPORT_SUMMARY_MAX_FILES))
+            continue;
+        listed++;
         cJSON *fo = cJSON_CreateObject();
         cJSON_AddStringToObject(fo, "path", pf->path);
         cJSON_AddStringToObject(fo, "display_path", pf->display_path);
@@ -243,6 +275,8 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
         cJSON_AddBoolToObject(fo, "shown", report_file_shown(p, fi, f));
         cJSON_AddItemToArray(files, fo);
     }
+    if (listed < sm->n_files)
+        cJSON_AddNumberToObject(o, "files_total", (double)sm->n_files);
     cJSON *top = cJSON_AddArrayToObject(o, "top_lines");
     report_hot *hot = top_n ? calloc(top_n, sizeof *hot) : NULL;
     size_t n = hot ? report_top_cpu(p, f, hot, top_n) : 0;

@@ -55,6 +55,10 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
 /* One line with every metric (new tree). */
 cJSON *report_line_json(const mcp_prof_line *l);
 
+/* report_summary_json lists at most this many files (the busiest). */
+#define REPORT_SUMMARY_MAX_FILES 1000
+#define REPORT_SUMMARY_MAX_FILES_STR "1000"
+
 /* JSON Schema text of report_summary_json's object. */
 #define REPORT_HOT_SCHEMA                                                                          \
     "{\"type\":\"object\",\"properties\":{\"file\":{\"type\":\"string\"},"                         \
@@ -82,6 +86,8 @@ cJSON *report_line_json(const mcp_prof_line *l);
     "\"cpu_percent\":{\"type\":\"number\"},\"shown\":{\"type\":\"boolean\"}},"                     \
     "\"required\":[\"path\",\"display_path\",\"cpu_percent\",\"shown\"],"                          \
     "\"additionalProperties\":false}},"                                                            \
+    "\"files_total\":{\"type\":\"integer\",\"description\":\"present when files lists only "       \
+    "the busiest " REPORT_SUMMARY_MAX_FILES_STR " of this many\"},"                                \
     "\"top_lines\":{\"type\":\"array\",\"items\":" REPORT_HOT_SCHEMA "}},"                         \
     "\"required\":[\"profile_id\",\"target\",\"outcome\",\"exit_status\",\"partial\","             \
     "\"elapsed_sec\",\"max_footprint_mb\",\"cpu_python_percent\",\"cpu_native_percent\","          \

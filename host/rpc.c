@@ -171,7 +171,7 @@ static int scan_string(scan *sc, char *key, size_t keysz, bool *key_fits)
                     decoded = decoded * 16 + h;
                 }
             } else {
-                decoded = e;
+                decoded = (unsigned char)e;
             }
         }
         if (key) {

@@ -37,6 +37,8 @@ static int read_stat(pid_t pid, proc_entry *e)
     /* fields 3..22: state ppid pgrp session tty tpgid flags minflt cminflt
      * majflt cmajflt utime stime cutime cstime priority nice threads
      * itrealvalue starttime */
+    /* kernel-written /proc/PID/stat fields */
+    // NOLINTNEXTLINE(cert-err34-c)
     if (sscanf(p + 1,
                " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
                &state, &ppid, &pgid, &start) != 4)
@@ -56,6 +58,8 @@ int run_procs_scan(run_procs_table *t)
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
         proc_entry e;
+        /* /proc entry names that start with a digit are pids */
+        // NOLINTNEXTLINE(cert-err34-c)
         if (read_stat((pid_t)atol(de->d_name), &e) < 0)
             continue;
         if (t->n == t->cap) {

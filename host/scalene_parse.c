@@ -366,6 +366,8 @@ static int read_samples(parse_ctx *c, const cJSON *v, const char *field, mcp_sam
     {
         const cJSON *t = cJSON_IsArray(pt) ? pt->child : NULL;
         const cJSON *mb = t ? t->next : NULL;
+        /* cJSON_IsNumber(NULL) is false (opaque to the analyzer) */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         if (!cJSON_IsNumber(t) || !cJSON_IsNumber(mb) || !isfinite(t->valuedouble) ||
             !isfinite(mb->valuedouble)) {
             bad++;
@@ -924,6 +926,8 @@ static const char *detect_generation(const cJSON *const *top)
     const cJSON *file = first_child_object(top[TK_FILES]);
     const cJSON *lines =
         cJSON_IsObject(file) ? cJSON_GetObjectItemCaseSensitive(file, "lines") : NULL;
+    /* cJSON_IsArray(NULL) is false (opaque to the analyzer) */
+    // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
     const cJSON *line = cJSON_IsArray(lines) ? lines->child : NULL;
     if (top[TK_START_TIME_PERF] ||
         (cJSON_IsObject(line) && cJSON_GetObjectItemCaseSensitive(line, "cpu_samples_list")))

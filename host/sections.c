@@ -308,6 +308,8 @@ static int analyze_profile(mcp_call *call, const cJSON *args, void *ud)
     for (size_t i = 0; secs && i < n; i++) {
         run_section(s, order[i], p, args, &secs[i]);
         sb_printf(&b, "\n## %s\n%s", order[i]->title, secs[i].text.s ? secs[i].text.s : "");
+        /* a strbuf with len != 0 has its buffer */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         if (secs[i].text.len && secs[i].text.s[secs[i].text.len - 1] != '\n')
             sb_puts(&b, "\n");
         cJSON *one = cJSON_CreateObject();
@@ -322,7 +324,7 @@ static int analyze_profile(mcp_call *call, const cJSON *args, void *ud)
     }
     recommendation *all = calloc(total_recs + 1, sizeof *all);
     size_t k = 0;
-    for (size_t i = 0; all && i < n; i++)
+    for (size_t i = 0; all && secs && i < n; i++)
         for (size_t j = 0; j < secs[i].n_recs; j++)
             all[k++] = secs[i].recs[j];
     if (all)

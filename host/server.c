@@ -1,6 +1,7 @@
 /* server.c - MCP dispatch for both protocol eras, logging, start/stop. */
 #include "server.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -224,9 +225,16 @@ static void m_discover(server *s, const req *r)
  * another configuration is refused instead of silently misread. */
 static bool parse_cursor(const char *c, size_t n_tools, size_t *offset)
 {
-    unsigned long off, count;
-    char tail;
-    if (sscanf(c, "t%lx.%lx%c", &off, &count, &tail) != 2)
+    /* strtoul, not sscanf: an out-of-range number is an error, not UB */
+    char *end;
+    if (c[0] != 't' || !isxdigit((unsigned char)c[1]))
+        return false;
+    errno = 0;
+    unsigned long off = strtoul(c + 1, &end, 16);
+    if (errno || *end != '.' || !isxdigit((unsigned char)end[1]))
+        return false;
+    unsigned long count = strtoul(end + 1, &end, 16);
+    if (errno || *end)
         return false;
     if (count != n_tools || off == 0 || off >= n_tools)
         return false;
@@ -294,6 +302,8 @@ static void m_tools_call(server *s, const req *r)
     /* cJSON keeps numbers as doubles: a token that is not an integer within
      * 2^53 (exclusive) may be sent back altered, so it gets no progress */
     if (cJSON_IsNumber(ptok) &&
+        /* cJSON_IsNumber(NULL) is false (opaque to the analyzer) */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         !(fabs(ptok->valuedouble) < 9007199254740992.0 &&
           ptok->valuedouble == floor(ptok->valuedouble)))
         ptok = NULL;
@@ -532,6 +542,22 @@ static void handle_request(server *s, req *r)
                NULL);
 }
 
+/* Does a string in this (parsed, so well-formed) JSON text hold an escaped
+ * NUL? cJSON ends the C string there: "delete_profile\u0000x" would run as
+ * delete_profile, a path would be cut short. Every backslash in valid JSON
+ * starts a two-character escape inside a string. */
+static bool has_escaped_nul(const char *line, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (line[i] != '\\')
+            continue;
+        if (line[i + 1] == 'u' && i + 5 < len && !memcmp(line + i + 2, "0000", 4))
+            return true;
+        i++;
+    }
+    return false;
+}
+
 void server_handle_line(server *s, char *line, size_t len)
 {
     if (!rpc_utf8_valid(line, len)) {
@@ -577,6 +603,12 @@ void server_handle_line(server *s, char *line, size_t len)
         if (!(idv && (cJSON_GetObjectItemCaseSensitive(msg, "result") ||
                       cJSON_GetObjectItemCaseSensitive(msg, "error"))))
             send_error(s, id, E_INVALID_REQUEST, "invalid request: \"method\" must be a string",
+                       NULL);
+    } else if (has_escaped_nul(line, len)) {
+        if (id) /* a notification gets no answer, and is not acted on either */
+            send_error(s, id, E_INVALID_REQUEST,
+                       "invalid request: a string holds \\u0000 (NUL), which the server cannot "
+                       "pass on without cutting it short",
                        NULL);
     } else if (!id) {
         handle_notification(s, method->valuestring,

@@ -16,6 +16,7 @@
 #include "profile_access.h"
 #include "pyenv.h"
 #include "report.h"
+#include "run_files.h"
 #include "runner.h"
 #include "store.h"
 #include "strbuf.h"
@@ -46,11 +47,10 @@ static void prun_free(prun *r)
     if (!r)
         return;
     if (r->snippet_dir) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/snippet.py", r->snippet_dir);
-        unlink(path);
-        rmdir(r->snippet_dir);
-        free(r->snippet_dir);
+        /* the whole tree: without cwd the snippet runs in this directory,
+         * and what it writes there would otherwise stay behind */
+        run_dir d = {.dir = r->snippet_dir};
+        run_dir_remove(&d); /* frees the string */
     }
     free(r->request_json);
     free(r->label);

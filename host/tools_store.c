@@ -361,9 +361,9 @@ static int get_file_details(mcp_call *call, const cJSON *args, void *ud)
         if (l->lineno >= start && l->lineno <= end && (all || report_line_active(l)))
             sel[n++] = l;
     }
-    if (sort && !strcmp(sort, "cpu"))
+    if (n && sort && !strcmp(sort, "cpu")) /* n == 0: sel may be NULL (no memory) */
         qsort(sel, n, sizeof *sel, line_cmp_cpu);
-    else if (sort && !strcmp(sort, "memory"))
+    else if (n && sort && !strcmp(sort, "memory"))
         qsort(sel, n, sizeof *sel, line_cmp_mem);
     size_t shown = n < top_n ? n : top_n;
     strbuf b;

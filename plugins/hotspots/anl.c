@@ -68,6 +68,8 @@ void anl_printf(anl_buf *b, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     char small[256];
+    /* ap was started just above (clang 14 analyzer false positive) */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
@@ -437,6 +439,8 @@ static bool load_disk(anl_file *f)
         if (!l->source[0])
             continue;
         checked++;
+        /* disk_n > 0 means disk_lines holds that many lines */
+        // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
         if (l->lineno > f->disk_n || strcmp(f->disk_lines[l->lineno - 1], l->source) != 0) {
             f->disk_why = "changed since the profile was made";
             goto out;

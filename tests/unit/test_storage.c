@@ -42,6 +42,8 @@ typedef struct backend_case {
 
 static const backend_case backends[] = {
     {"memory", false, true, {{"max_profiles", "100000"}}},
+    {"sqlite", true, false, {{"db_path", "@tmp/db/profiles.db"}}},
+    {"file", true, false, {{"dir", "@tmp/store"}}},
 };
 
 static const backend_case *bk; /* the backend being tested */
@@ -1018,6 +1020,79 @@ START_TEST(test_backend_rejects_bad_config)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Persistent backends                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Two handles on one store, as two server processes would have: each sees
+ * the other's puts and deletes, also across the file store's compaction
+ * (a small compact_after makes it happen; sqlite ignores the key). */
+START_TEST(test_two_handles_share_store)
+{
+    if (!bk->persistent)
+        return;
+    static const char *const cfg[] = {"compact_after", "5", NULL};
+    reload_with(cfg);
+    store *other = open_store(fx.plugin.storage, NULL);
+    char id[16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(id, sizeof id, "h%02d", i);
+        put_ok(id, BASE_MS + i, "/srv/shared.py", i % 2 ? "odd" : "even");
+    }
+    ck_assert_uint_eq(count_of(other), 20);
+    char *doc;
+    size_t len;
+    ck_assert_int_eq(store_get(other, "h07", &doc, &len, fx.err, sizeof fx.err), MCP_OK);
+    ck_assert_str_eq(doc, "h07");
+    free(doc);
+    for (int i = 0; i < 15; i++) { /* the file store compacts on the way */
+        snprintf(id, sizeof id, "h%02d", i);
+        ck_assert_int_eq(store_delete(other, id, fx.err, sizeof fx.err), MCP_OK);
+    }
+    assert_query((mcp_list_query){.limit = 2}, "h19,h18,h17,h16,h15");
+    assert_query((mcp_list_query){.limit = 10, .label = "odd"}, "h19,h17,h15");
+    ck_assert_int_eq(store_delete(fx.st, "h03", fx.err, sizeof fx.err), MCP_NOTFOUND);
+    mcp_record_meta m = meta_of("h15", BASE_MS, "t.py", "");
+    ck_assert_int_eq(store_put(other, &m, "x", 1, fx.err, sizeof fx.err), MCP_EXISTS);
+    put_ok("h20", BASE_MS + 20, "t.py", "");
+    ck_assert_uint_eq(count_of(other), 6);
+    store_close(other);
+    reopen_with(NULL);
+    assert_query((mcp_list_query){.limit = 10}, "h20,h19,h18,h17,h16,h15");
+}
+END_TEST
+
+/* The persistent backends' own keys are checked at init, naming the key. */
+START_TEST(test_persistent_rejects_bad_config)
+{
+    if (!bk->persistent)
+        return;
+    store_close(fx.st);
+    fx.st = NULL;
+    plugin_unload();
+    static const char *const sqlite_bad[][2] = {
+        {"busy_timeout_ms", "-1"}, {"busy_timeout_ms", "5s"}, {"busy_timeout_ms", "3600001"},
+        {"busy_timeout_ms", ""}, {"db_path", ""}};
+    static const char *const file_bad[][2] = {
+        {"lock_timeout_ms", "soon"}, {"lock_timeout_ms", "99999999999"}, {"compact_after", "0"},
+        {"compact_after", "+5"}, {"dir", ""}};
+    bool is_sqlite = strcmp(bk->name, "sqlite") == 0;
+    const char *const(*bad)[2] = is_sqlite ? sqlite_bad : file_bad;
+    for (size_t i = 0; i < 5; i++) {
+        const char *cfg[] = {bad[i][0], bad[i][1], NULL};
+        fx.plugin.error[0] = '\0';
+        ck_assert_msg(plugin_load(cfg) == MCP_INVALID, "%s=\"%s\" accepted", bad[i][0],
+                      bad[i][1]);
+        ck_assert_msg(strstr(fx.plugin.error, bad[i][0]) && strstr(fx.plugin.error, "expected"),
+                      "message: %s", fx.plugin.error);
+        plugin_unload();
+    }
+    const char *good[] = {is_sqlite ? "busy_timeout_ms" : "lock_timeout_ms", "0", NULL};
+    ck_assert_int_eq(plugin_load(good), MCP_OK);
+    fx.st = open_store(fx.plugin.storage, NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Faults                                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1328,6 +1403,8 @@ static Suite *storage_suite(const char *name)
     tcase_add_test(tc, test_new_ids);
     tcase_add_test(tc, test_backend_evicts_at_max_profiles);
     tcase_add_test(tc, test_backend_rejects_bad_config);
+    tcase_add_test(tc, test_two_handles_share_store);
+    tcase_add_test(tc, test_persistent_rejects_bad_config);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("faults");

@@ -1,15 +1,20 @@
 """Rule str_concat_in_loop: build_text() grows a str with += in a loop
 (fires); add_numbers() has the same shape on an int (the look-alike: not
-string concatenation). Under Scalene each str += copies the string, so n is
-kept small."""
+string concatenation). The string lives in an attribute, where CPython cannot
+grow it in place: every += copies it (quadratic), so n is kept small."""
 import sys
 
 
+class Report:
+    def __init__(self):
+        self.text = ""
+
+
 def build_text(n):
-    s = ""
+    r = Report()
     for i in range(n):
-        s += str(i) + ","
-    return len(s)
+        r.text += str(i) + ","
+    return len(r.text)
 
 
 def add_numbers(n):
@@ -21,8 +26,8 @@ def add_numbers(n):
 
 def main():
     scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
-    # Under Scalene each += copies the string (quadratic): keep n small.
-    print(build_text(int(30_000 * scale)), add_numbers(int(3_000_000 * scale)))
+    # every r.text += copies the whole string (quadratic): keep n small
+    print(build_text(int(25_000 * scale)), add_numbers(int(3_000_000 * scale)))
 
 
 if __name__ == "__main__":
