@@ -310,15 +310,15 @@ static char *read_counting(char *str, int num, void *stream)
     counting_reader *r = stream;
     /* fgets, but counting the bytes: a NUL would end the line early (the
      * rest silently dropped; /dev/zero would never end) */
-    int n = 0, ch = 0;
+    int got = 0, ch = 0;
     bool nul = false;
-    while (n < num - 1 && (ch = getc(r->f)) != EOF) {
+    while (got < num - 1 && (ch = getc(r->f)) != EOF) {
         nul |= ch == '\0';
-        str[n++] = (char)ch;
+        str[got++] = (char)ch;
         if (ch == '\n')
             break;
     }
-    if (n == 0) {
+    if (got == 0) {
         if (ferror(r->f)) { /* e.g. the path names a directory */
             snprintf(r->st->err, r->st->errsz, "cannot read config file %s: %s", r->st->file,
                      strerror(errno));
@@ -326,7 +326,7 @@ static char *read_counting(char *str, int num, void *stream)
         }
         return NULL;
     }
-    str[n] = '\0';
+    str[got] = '\0';
     char *s = str;
     r->st->line++;
     if (nul) {
@@ -337,7 +337,7 @@ static char *read_counting(char *str, int num, void *stream)
     }
     /* inih's buffer holds num-1 bytes: it would read the rest of a longer
      * line as further lines (wrong line numbers, bogus syntax errors) */
-    size_t len = (size_t)n;
+    size_t len = (size_t)got;
     if (len == (size_t)num - 1 && s[len - 1] != '\n') {
         int next = fgetc(r->f);
         if (next != EOF && next != '\n') {
