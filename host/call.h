@@ -19,10 +19,10 @@ struct mcp_call {
     cJSON *progress_token; /* NULL: the client asked for no progress */
     double last_progress;
     bool sent_progress;
-    bool modern;     /* 2026-07-28 request: resultType + _meta on the result */
-    int log_level;   /* modern: level asked in _meta; -1 none */
-    bool async;      /* the handler returned MCP_ASYNC */
-    bool done;       /* response sent (or suppressed) */
+    bool modern;   /* 2026-07-28 request: resultType + _meta on the result */
+    int log_level; /* modern: level asked in _meta; -1 none */
+    bool async;    /* the handler returned MCP_ASYNC */
+    bool done;     /* response sent (or suppressed) */
     bool cancelled;
     mcp_cancel_fn on_cancel;
     void *on_cancel_ud;

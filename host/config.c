@@ -14,8 +14,8 @@
 
 #include "scalene_mcp.h"
 
-static const char *const level_names[] = {"debug",    "info",  "notice", "warning",
-                                          "error",    "critical", "alert", "emergency"};
+static const char *const level_names[] = {"debug", "info",     "notice", "warning",
+                                          "error", "critical", "alert",  "emergency"};
 
 int config_log_level_from_name(const char *name)
 {
@@ -49,8 +49,8 @@ static void set_str(char **dst, const char *v)
 static bool bad(parse_state *st, const char *section, const char *key, const char *value,
                 const char *expected)
 {
-    snprintf(st->err, st->errsz, "%s:%d: [%s] %s = '%s': expected %s", st->file, st->line,
-             section, key, value, expected);
+    snprintf(st->err, st->errsz, "%s:%d: [%s] %s = '%s': expected %s", st->file, st->line, section,
+             key, value, expected);
     st->failed = true;
     return false;
 }
@@ -468,8 +468,10 @@ static int env_overrides(config *c, char *err, size_t errsz)
     if ((v = getenv("SCALENE_LOG_LEVEL")) && *v) {
         int lvl = config_log_level_from_name(v);
         if (lvl < 0) {
-            snprintf(err, errsz, "SCALENE_LOG_LEVEL='%s': expected debug, info, notice, "
-                                 "warning, error, critical, alert or emergency", v);
+            snprintf(err, errsz,
+                     "SCALENE_LOG_LEVEL='%s': expected debug, info, notice, "
+                     "warning, error, critical, alert or emergency",
+                     v);
             return -1;
         }
         c->log_level = lvl;
@@ -523,8 +525,10 @@ int config_load(config *c, const char *explicit_path, char *err, size_t errsz)
                 return -1;
             }
             if (rc != 0) {
-                snprintf(err, errsz, "%s:%d: not valid INI syntax (expected [section] or key = "
-                                     "value)", path, rc);
+                snprintf(err, errsz,
+                         "%s:%d: not valid INI syntax (expected [section] or key = "
+                         "value)",
+                         path, rc);
                 free(path);
                 return -1;
             }

@@ -17,12 +17,12 @@ typedef struct config_kv {
 } config_kv;
 
 typedef struct plugin_conf {
-    char *name;       /* NAME of [plugin.NAME] */
-    char *path;       /* path = ...; relative to plugin_dir; NULL: NAME.so */
-    bool optional;    /* optional = true: a failed load is a warning */
-    bool enabled;     /* enabled = false skips the plugin */
-    int line;         /* line of the section header, 0 for built-in */
-    config_kv *kv;    /* every other key, for the plugin itself */
+    char *name;    /* NAME of [plugin.NAME] */
+    char *path;    /* path = ...; relative to plugin_dir; NULL: NAME.so */
+    bool optional; /* optional = true: a failed load is a warning */
+    bool enabled;  /* enabled = false skips the plugin */
+    int line;      /* line of the section header, 0 for built-in */
+    config_kv *kv; /* every other key, for the plugin itself */
     size_t n_kv;
 } plugin_conf;
 

@@ -12,12 +12,15 @@
 #define MAX_DEPTH 64
 #define MAX_STEPS 100000
 
+/* a table, one keyword per column */
+// clang-format off
 static const char *const known_keywords[] = {
     "type",     "properties", "required", "additionalProperties", "enum",     "const",
     "minimum",  "maximum",    "exclusiveMinimum",     "exclusiveMaximum",     "minLength",
     "maxLength", "items",     "minItems", "maxItems", "anyOf",    "oneOf",    "allOf",
     "description", "title",   "default",  "$schema",  "examples", "format",   "$defs",
     "$anchor",  "$ref",       "$comment", "if",       "then",     "else",     NULL};
+// clang-format on
 
 static bool keyword_known(const char *k)
 {
@@ -165,7 +168,7 @@ static const char *type_of(const cJSON *v)
         return "string";
     if (cJSON_IsNumber(v))
         return (isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble)) ? "integer"
-                                                                                      : "number";
+                                                                                     : "number";
     if (cJSON_IsBool(v))
         return "boolean";
     if (cJSON_IsNull(v))
@@ -191,8 +194,8 @@ typedef struct ctx {
     long steps;
 } ctx;
 
-__attribute__((format(printf, 3, 4))) static bool fail(ctx *c, const char *path,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static bool fail(ctx *c, const char *path, const char *fmt,
+                                                       ...)
 {
     char msg[512];
     va_list ap;
@@ -281,13 +284,11 @@ static bool check_number(const cJSON *schema, const cJSON *v, const char *path, 
         snprintf(num, sizeof num, "%g", k->valuedouble);
         return fail(c, path, "must be <= %s", num);
     }
-    if ((k = cJSON_GetObjectItemCaseSensitive(schema, "exclusiveMinimum")) &&
-        d <= k->valuedouble) {
+    if ((k = cJSON_GetObjectItemCaseSensitive(schema, "exclusiveMinimum")) && d <= k->valuedouble) {
         snprintf(num, sizeof num, "%g", k->valuedouble);
         return fail(c, path, "must be > %s", num);
     }
-    if ((k = cJSON_GetObjectItemCaseSensitive(schema, "exclusiveMaximum")) &&
-        d >= k->valuedouble) {
+    if ((k = cJSON_GetObjectItemCaseSensitive(schema, "exclusiveMaximum")) && d >= k->valuedouble) {
         snprintf(num, sizeof num, "%g", k->valuedouble);
         return fail(c, path, "must be < %s", num);
     }
@@ -394,8 +395,7 @@ static bool check_object(const cJSON *schema, const cJSON *v, const char *path, 
         } else if (cJSON_IsFalse(addl)) {
             char names[400];
             list_properties(props, names, sizeof names);
-            snprintf(c->err, c->errsz, "unknown %s (accepted: %s)", sub,
-                     names[0] ? names : "none");
+            snprintf(c->err, c->errsz, "unknown %s (accepted: %s)", sub, names[0] ? names : "none");
             return false;
         } else if (cJSON_IsObject(addl) && !validate(addl, m, sub, c)) {
             return false;

@@ -3,11 +3,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "prompts.h"
 #include "resources.h"
@@ -201,6 +204,45 @@ static void plugin_unload(mcp_plugin *p)
     free(p);
 }
 
+/* dlopen maps the segments a shared object declares: one that ends past
+ * the end of the file (a truncated copy, a full disk during install) raises
+ * SIGBUS when the loader touches it, and the server dies instead of
+ * refusing the plugin. Anything else odd is left to dlopen to explain. */
+static int check_elf_extent(const char *path, off_t size, char *err, size_t errsz)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    ElfW(Ehdr) eh;
+    int rc = 0;
+    unsigned long long end = 0;
+    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
+        !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+        eh.e_ident[EI_CLASS] == (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) &&
+        eh.e_phentsize == sizeof(ElfW(Phdr))) {
+        end = (unsigned long long)eh.e_phoff + (unsigned long long)eh.e_phnum * sizeof(ElfW(Phdr));
+        for (unsigned i = 0; i < eh.e_phnum && end <= (unsigned long long)size; i++) {
+            ElfW(Phdr) ph;
+            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) !=
+                (ssize_t)sizeof ph)
+                break;
+            if (ph.p_type == PT_LOAD && (unsigned long long)ph.p_offset + ph.p_filesz > end)
+                end = (unsigned long long)ph.p_offset + ph.p_filesz;
+        }
+        if (end > (unsigned long long)size) {
+            snprintf(err, errsz,
+                     "%s: truncated or damaged shared object (it declares data up to byte %llu, "
+                     "the file has %lld bytes)",
+                     path, end, (long long)size);
+            rc = -1;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
 static int check_file(const char *path, char *err, size_t errsz)
 {
     struct stat st;
@@ -217,7 +259,7 @@ static int check_file(const char *path, char *err, size_t errsz)
                  path);
         return -1;
     }
-    return 0;
+    return check_elf_extent(path, st.st_size, err, errsz);
 }
 
 static int check_decl(const mcp_plugin_decl *d, const plugin_conf *pc, char *err, size_t errsz)

@@ -798,9 +798,7 @@ int profile_decode(const char *buf, size_t len, mcp_profile **out, char *err, si
         cJSON_Delete(root);
         return d.rc;
     }
-    /* cJSON sets end whenever it returns an object */
-    // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
-    if (!only_space(end, (size_t)(buf + len - end))) {
+    if (end && !only_space(end, (size_t)(buf + len - end))) { /* (cJSON always sets end) */
         fail(&d, MCP_CORRUPT, "unexpected data after the JSON object");
         cJSON_Delete(root);
         return d.rc;

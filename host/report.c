@@ -264,6 +264,9 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
     size_t listed = 0;
     for (size_t fi = 0; fi < sm->n_files; fi++) {
         const mcp_prof_file *pf = &p->files[fi].info;
+        bool shown = report_file_shown(p, fi, f);
+        if (f->reduced_profile && !shown)
+            continue; /* a reduced profile leaves out what it does not show */
         if (sm->n_files > REPORT_SUMMARY_MAX_FILES &&
             (pf->cpu_percent < floor_cpu || listed == REPORT_SUMMARY_MAX_FILES))
             continue;
@@ -272,7 +275,7 @@ cJSON *report_summary_json(const mcp_profile *p, const report_filter *f, size_t 
         cJSON_AddStringToObject(fo, "path", pf->path);
         cJSON_AddStringToObject(fo, "display_path", pf->display_path);
         cJSON_AddNumberToObject(fo, "cpu_percent", pf->cpu_percent);
-        cJSON_AddBoolToObject(fo, "shown", report_file_shown(p, fi, f));
+        cJSON_AddBoolToObject(fo, "shown", shown);
         cJSON_AddItemToArray(files, fo);
     }
     if (listed < sm->n_files)

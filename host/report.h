@@ -18,7 +18,8 @@
  * the first two to decide which FILES to show (a file is shown when its CPU
  * share reaches the threshold or its allocation samples reach the malloc
  * threshold) and the third to show only lines with activity. Reports here
- * apply them the same way. */
+ * apply them the same way: with reduced_profile, files under the thresholds
+ * are left out of listings and inactive lines are never listed. */
 typedef struct report_filter {
     double cpu_percent_threshold; /* 1.0 */
     double malloc_threshold;      /* 100 */

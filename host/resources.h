@@ -19,14 +19,13 @@ struct mcp_completion {
     size_t total;  /* values offered, including those past the cap */
 };
 
-int resources_register(server *s, struct mcp_plugin *owner, const mcp_resource_def *def,
-                       char *err, size_t errsz);
+int resources_register(server *s, struct mcp_plugin *owner, const mcp_resource_def *def, char *err,
+                       size_t errsz);
 void resources_unregister_owner(server *s, struct mcp_plugin *owner);
 void resources_free_all(server *s);
 
 cJSON *resources_list(server *s, const cJSON *params, int *code, char *msg, size_t msgsz);
-cJSON *resources_templates_list(server *s, const cJSON *params, int *code, char *msg,
-                                size_t msgsz);
+cJSON *resources_templates_list(server *s, const cJSON *params, int *code, char *msg, size_t msgsz);
 /* `modern` picks the not-found code: -32602 (2026-07-28) or -32002. */
 cJSON *resources_read(server *s, const cJSON *params, bool modern, int *code, char *msg,
                       size_t msgsz);

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-void rpc_reader_init(rpc_reader *r, size_t max_line, rpc_line_fn on_line, rpc_oversize_fn on_oversize,
-                     void *ud)
+void rpc_reader_init(rpc_reader *r, size_t max_line, rpc_line_fn on_line,
+                     rpc_oversize_fn on_oversize, void *ud)
 {
     memset(r, 0, sizeof *r);
     r->max_line = max_line;

@@ -19,14 +19,14 @@ typedef struct rpc_reader {
     size_t len, cap, max_line;
     bool discarding; /* inside an oversize line: drop until '\n' */
     size_t discarded;
-    bool first_line;  /* a UTF-8 BOM may lead the first line */
+    bool first_line; /* a UTF-8 BOM may lead the first line */
     rpc_line_fn on_line;
     rpc_oversize_fn on_oversize;
     void *ud;
 } rpc_reader;
 
-void rpc_reader_init(rpc_reader *r, size_t max_line, rpc_line_fn on_line, rpc_oversize_fn on_oversize,
-                     void *ud);
+void rpc_reader_init(rpc_reader *r, size_t max_line, rpc_line_fn on_line,
+                     rpc_oversize_fn on_oversize, void *ud);
 void rpc_reader_free(rpc_reader *r);
 /* Feeds bytes; calls back for every line completed. Returns -1 on OOM. */
 int rpc_reader_feed(rpc_reader *r, const char *data, size_t n);
@@ -34,10 +34,10 @@ int rpc_reader_feed(rpc_reader *r, const char *data, size_t n);
 void rpc_reader_finish(rpc_reader *r);
 
 enum rpc_id_kind {
-    RPC_ID_NONE = 0,  /* no top-level "id" member */
-    RPC_ID_STRING,    /* token is the JSON string including quotes */
-    RPC_ID_INTEGER,   /* token is the integer as written */
-    RPC_ID_INVALID    /* null, float, object, array, bool, or unreadable */
+    RPC_ID_NONE = 0, /* no top-level "id" member */
+    RPC_ID_STRING,   /* token is the JSON string including quotes */
+    RPC_ID_INTEGER,  /* token is the integer as written */
+    RPC_ID_INVALID   /* null, float, object, array, bool, or unreadable */
 };
 
 /* Finds the first top-level "id" member of the JSON object text `json` and

@@ -48,8 +48,8 @@ typedef struct scalene_opts {
     /* Directory whose files are profiled (Scalene's --program-path), or NULL
      * for Scalene's default (the script's directory). */
     const char *program_path;
-    bool memory_leak_detector;    /* true; cannot be turned off: false warns */
-    double timeout_sec;           /* 0: the configured default (runner applies) */
+    bool memory_leak_detector; /* true; cannot be turned off: false warns */
+    double timeout_sec;        /* 0: the configured default (runner applies) */
 } scalene_opts;
 
 /* Fills the seed's defaults (above); strings NULL. */

@@ -65,8 +65,9 @@ int sections_register(server *s, struct mcp_plugin *owner, const mcp_section_def
 {
     int rc = MCP_INVALID;
     if (!def || def->version < 1 || !valid_name(def->name) || !def->fn || !def->title) {
-        snprintf(err, errsz, "section needs version >= 1, a name of 1-64 chars of [a-z0-9_], a "
-                             "title and a function");
+        snprintf(err, errsz,
+                 "section needs version >= 1, a name of 1-64 chars of [a-z0-9_], a "
+                 "title and a function");
         goto fail;
     }
     if (!(def->focus & MCP_FOCUS_ALL)) {
@@ -353,8 +354,9 @@ static int analyze_profile(mcp_call *call, const cJSON *args, void *ud)
         sb_printf(&b, "(%zu more recommendations; raise max_recommendations to see them)\n",
                   k - max_recs);
     if (n == 0)
-        sb_printf(&b, "\nNo analyzer plugin contributes to focus '%s' (check the [plugin.*] "
-                      "sections of the configuration).\n",
+        sb_printf(&b,
+                  "\nNo analyzer plugin contributes to focus '%s' (check the [plugin.*] "
+                  "sections of the configuration).\n",
                   focus_name);
     free(all);
     for (size_t i = 0; secs && i < n; i++)

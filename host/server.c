@@ -183,8 +183,7 @@ static void m_initialize(server *s, const req *r)
 {
     const cJSON *pv = cJSON_GetObjectItemCaseSensitive(r->params, "protocolVersion");
     if (!cJSON_IsString(pv)) {
-        send_error(s, r->id, E_PARAMS, "initialize: params.protocolVersion must be a string",
-                   NULL);
+        send_error(s, r->id, E_PARAMS, "initialize: params.protocolVersion must be a string", NULL);
         return;
     }
     const char *chosen = SMCP_LEGACY_LATEST;
@@ -564,6 +563,20 @@ void server_handle_line(server *s, char *line, size_t len)
         send_error(s, NULL, E_PARSE, "parse error: message is not valid UTF-8", NULL);
         return;
     }
+    /* JSON has no raw control characters; cJSON would take any of them (NUL
+     * included) as whitespace, where rpc_scan_id would not see the same id */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+            char text[120];
+            snprintf(text, sizeof text,
+                     "parse error: message is not valid JSON (raw control character 0x%02x at "
+                     "byte %zu)",
+                     c, i);
+            send_error(s, NULL, E_PARSE, text, NULL);
+            return;
+        }
+    }
     const char *end = NULL;
     cJSON *msg = cJSON_ParseWithLengthOpts(line, len, &end, 0);
     if (!msg || (end && (size_t)(end - line) < len &&
@@ -779,7 +792,8 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
     }
     rpc_reader_init(&s->reader, s->cfg.max_message_bytes, on_line, on_oversize, s);
     if (store_tools_register(s, err, errsz) != MCP_OK ||
-        run_tools_register(s, err, errsz) != MCP_OK || analyze_tool_register(s, err, errsz) != MCP_OK)
+        run_tools_register(s, err, errsz) != MCP_OK ||
+        analyze_tool_register(s, err, errsz) != MCP_OK)
         return -1;
     if (plugins_load_all(s, err, errsz) < 0 || host_content_register(s, err, errsz) != MCP_OK)
         return -1;
@@ -788,11 +802,10 @@ int server_init(server *s, config *cfg, int out_fd, char *err, size_t errsz)
                         .max_age_days = (uint32_t)s->cfg.max_age_days,
                         .cache_entries = s->cfg.cache_profiles};
     char why[1024];
-    s->store = store_open(s->storage_vt, s->storage_owner, plugin_take_error, &lim, why,
-                          sizeof why);
+    s->store =
+        store_open(s->storage_vt, s->storage_owner, plugin_take_error, &lim, why, sizeof why);
     if (!s->store) {
-        snprintf(err, errsz, "storage backend '%s' failed to open: %s", s->storage_vt->name,
-                 why);
+        snprintf(err, errsz, "storage backend '%s' failed to open: %s", s->storage_vt->name, why);
         return -1;
     }
     return 0;

@@ -8,9 +8,9 @@
 #include "scalene_mcp.h"
 
 typedef struct strbuf {
-    char *s;    /* NUL-terminated; owned */
+    char *s; /* NUL-terminated; owned */
     size_t len, cap;
-    bool oom;   /* an append failed: the text is incomplete */
+    bool oom; /* an append failed: the text is incomplete */
 } strbuf;
 
 void sb_init(strbuf *b);

@@ -190,8 +190,7 @@ cJSON *tool_to_json(const tool *t)
         if (t->title)
             cJSON_AddStringToObject(ann, "title", t->title);
         cJSON_AddBoolToObject(ann, "readOnlyHint", (t->annotations & MCP_TOOL_READ_ONLY) != 0);
-        cJSON_AddBoolToObject(ann, "destructiveHint",
-                              (t->annotations & MCP_TOOL_DESTRUCTIVE) != 0);
+        cJSON_AddBoolToObject(ann, "destructiveHint", (t->annotations & MCP_TOOL_DESTRUCTIVE) != 0);
         cJSON_AddBoolToObject(ann, "idempotentHint", (t->annotations & MCP_TOOL_IDEMPOTENT) != 0);
         cJSON_AddBoolToObject(ann, "openWorldHint", (t->annotations & MCP_TOOL_OPEN_WORLD) != 0);
     }

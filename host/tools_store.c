@@ -14,7 +14,7 @@
 #include "tools.h"
 
 #define PROFILE_ID_PROP                                                                            \
-    "\"profile_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"                       \
+    "\"profile_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"                        \
     "\"description\":\"id returned by profile_script, profile_code or list_profiles\"}"
 
 static void filter_from_config(const server *s, report_filter *f)
@@ -152,8 +152,9 @@ static int list_profiles(mcp_call *call, const cJSON *args, void *ud)
                         .limit = (uint32_t)arg_num(args, "limit", 20)};
     const char *since = arg_str(args, "since");
     if (since && !parse_since(since, &q.since_ms)) {
-        call_api_result_error(call, "use a date like 2026-11-22, 2026-11-22T10:00:00Z, or epoch "
-                                    "milliseconds",
+        call_api_result_error(call,
+                              "use a date like 2026-11-22, 2026-11-22T10:00:00Z, or epoch "
+                              "milliseconds",
                               "since: cannot read '%.60s' as a date", since);
         return MCP_INVALID;
     }
@@ -165,9 +166,10 @@ static int list_profiles(mcp_call *call, const cJSON *args, void *ud)
     if (rc != MCP_OK) {
         cJSON_Delete(c.items);
         sb_free(&c.text);
-        call_api_result_error(call, rc == MCP_INVALID ? "pass the next_cursor of the previous page "
-                                                        "unchanged, or omit cursor"
-                                                      : NULL,
+        call_api_result_error(call,
+                              rc == MCP_INVALID ? "pass the next_cursor of the previous page "
+                                                  "unchanged, or omit cursor"
+                                                : NULL,
                               "%s", err);
         return rc;
     }
@@ -328,8 +330,8 @@ static void answer_file_not_found(mcp_call *call, const mcp_profile *p, const ch
         for (size_t i = 0; i < p->summary.n_files; i++)
             sb_printf(&b, "%s%s", i ? ", " : "", p->files[i].info.display_path);
         call_api_result_error(call, "pass one of the profiled files (a unique suffix is enough)",
-                              "file: '%s' is not in profile %s (files: %s)", query,
-                              p->summary.id, b.s ? b.s : "none");
+                              "file: '%s' is not in profile %s (files: %s)", query, p->summary.id,
+                              b.s ? b.s : "none");
     }
     sb_free(&b);
 }
@@ -353,7 +355,10 @@ static int get_file_details(mcp_call *call, const cJSON *args, void *ud)
     uint32_t end = (uint32_t)arg_num(args, "end_line", 4294967295.0);
     size_t top_n = (size_t)arg_num(args, "top_n", 20);
     const char *sort = arg_str(args, "sort_by");
-    bool all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "include_inactive"));
+    report_filter rf;
+    filter_for_profile(s, p, &rf);
+    bool all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "include_inactive")) &&
+               !rf.reduced_profile; /* a reduced profile lists active lines only */
     const mcp_prof_line **sel = calloc(pf->info.n_lines + 1, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; sel && i < pf->info.n_lines; i++) {
@@ -372,6 +377,8 @@ static int get_file_details(mcp_call *call, const cJSON *args, void *ud)
               pf->info.cpu_percent, n, n == 1 ? "" : "s");
     if (shown < n)
         sb_printf(&b, " (showing %zu; raise top_n or narrow start_line/end_line for more)", shown);
+    if (rf.reduced_profile)
+        sb_puts(&b, " (reduced profile: lines without activity are not listed)");
     sb_puts(&b, "\n  line   cpu%  (py/native/sys)   peak MB  alloc MB  source\n");
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "profile_id", p->summary.id);

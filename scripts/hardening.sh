@@ -16,6 +16,7 @@
 #             SMCP_FUZZ_SECONDS (default 60) seconds, two at a time; a crash,
 #             leak, timeout or failed check fails the step, and the input is
 #             kept in build-fuzz/artifacts/TARGET/ (and printed in base64)
+#   format    not a check: clang-format -i over the files the check covers
 #
 # Run after scripts/setup.sh (scripts/test.sh does both). Prints the wall time
 # of every step; exits non-zero when any step failed. A step whose tools are
@@ -77,8 +78,9 @@ step_static() {
   mapfile -t fmt < <(c_sources 'tests/*.c' 'tests/*.h' 'examples/*.c' 'examples/*.h')
   log "clang-format --dry-run --Werror (${#fmt[@]} files)"
   if ! clang-format --dry-run --Werror "${fmt[@]}" 2>"$BUILD_DIR/clang-format.log"; then
-    head -n 60 "$BUILD_DIR/clang-format.log" >&2
-    log "clang-format: $(grep -c 'warning:' "$BUILD_DIR/clang-format.log") places differ; run: clang-format -i FILE"
+    head -n 40 "$BUILD_DIR/clang-format.log" >&2
+    log "clang-format: these files differ from .clang-format (fix: bash scripts/hardening.sh format):"
+    grep -oE '^[^: ]+:[0-9]+:[0-9]+: (error|warning)' "$BUILD_DIR/clang-format.log" | cut -d: -f1 | sort -u >&2
     rc=1
   fi
 
@@ -94,8 +96,8 @@ step_static() {
     --error-exitcode=1 -q -j "$JOBS" \
     --suppress=missingIncludeSystem \
     --suppress=duplicateAssignExpression \
-    --suppress=nullPointerArithmeticRedundantCheck:host/run_procs.c \
-    --file-filter='host/*' --file-filter='sdk/*' --file-filter='plugins/*' \
+    --suppress="nullPointerArithmeticRedundantCheck:$ROOT/host/run_procs.c" \
+    --file-filter="$ROOT/host/*" --file-filter="$ROOT/sdk/*" --file-filter="$ROOT/plugins/*" \
     >"$BUILD_DIR/cppcheck.log" 2>&1; then
     grep -v '^Checking\|^[0-9]*/[0-9]* files checked' "$BUILD_DIR/cppcheck.log" | head -n 80 >&2
     log "cppcheck found problems (log: $BUILD_DIR/cppcheck.log)"
@@ -115,12 +117,24 @@ step_static() {
   else
     clang-tidy --quiet -p "$BUILD_DIR" "${tus[@]}" >"$BUILD_DIR/clang-tidy.log" 2>&1
   fi
+  sed -i 's/\x1b\[[0-9;]*m//g' "$BUILD_DIR/clang-tidy.log" # no colour codes
   if grep -qE '(warning|error): ' "$BUILD_DIR/clang-tidy.log"; then
     grep -E -A3 '(warning|error): ' "$BUILD_DIR/clang-tidy.log" | head -n 120 >&2
     log "clang-tidy: $(grep -cE '(warning|error): ' "$BUILD_DIR/clang-tidy.log") findings (log: $BUILD_DIR/clang-tidy.log)"
     rc=1
   fi
   return $rc
+}
+
+# Not a check: rewrites the files the clang-format check looks at.
+step_format() {
+  mapfile -t fmt < <(c_sources 'tests/*.c' 'tests/*.h' 'examples/*.c' 'examples/*.h')
+  local f n=0
+  for f in "${fmt[@]}"; do
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 && continue
+    clang-format -i "$f" && log "formatted $f" && n=$((n + 1))
+  done
+  log "clang-format -i: $n of ${#fmt[@]} files changed"
 }
 
 # ------------------------------------------------------------------ asan
@@ -259,8 +273,8 @@ steps=("$@")
 summary=()
 failed=0
 for s in "${steps[@]}"; do
-  case $s in static | asan | valgrind | fuzz) ;; *)
-    log "unknown step '$s' (static, asan, valgrind, fuzz, all)"
+  case $s in static | asan | valgrind | fuzz | format) ;; *)
+    log "unknown step '$s' (static, asan, valgrind, fuzz, all; or format)"
     exit 2
     ;;
   esac

@@ -9,7 +9,7 @@
 #   3. .tools/node22: Node 22 from the npm package node-linux-<arch> (the
 #      client tests and the MCP Inspector need Node >= 22.19)
 #   4. tests/clients/node_modules: `npm ci` from the pinned package-lock.json
-#   5. build/: cmake configure (-DSMCP_WERROR=ON) and build
+#   5. build/: cmake configure (-DSMCP_WERROR=ON, compile_commands.json) and build
 #
 # Everything it says goes to stderr; stdout stays free for the caller.
 # Environment knobs: SMCP_BUILD_DIR (default build), SMCP_BUILD_TYPE,
@@ -50,7 +50,8 @@ APT_REQUIRED=(ca-certificates build-essential cmake pkg-config libcjson-dev libi
   check libsqlite3-dev sqlite3 python3 python3-venv)
 # Wanted (compat tests with Debian's Scalene 1.5.16, memory checks, fuzzing,
 # linting); skipped with a warning where the distribution does not have them.
-APT_OPTIONAL=(python3-scalene valgrind clang clang-format clang-tidy cppcheck)
+# libclang-rt-14-dev: libFuzzer's runtime (clang only recommends it).
+APT_OPTIONAL=(python3-scalene valgrind clang clang-format clang-tidy cppcheck libclang-rt-14-dev)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 available() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}' | grep -qv '^(none)$'; }
@@ -168,7 +169,8 @@ fi
 
 # ---------------------------------------------------------------- 5. build
 log "cmake: configure $BUILD_DIR (-DSMCP_WERROR=ON)"
-cfg=(-S "$ROOT" -B "$BUILD_DIR" -DSMCP_WERROR=ON)
+# compile_commands.json: clang-tidy and cppcheck read it (scripts/hardening.sh)
+cfg=(-S "$ROOT" -B "$BUILD_DIR" -DSMCP_WERROR=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
 [ -n "${SMCP_BUILD_TYPE:-}" ] && cfg+=("-DCMAKE_BUILD_TYPE=$SMCP_BUILD_TYPE")
 # shellcheck disable=SC2206 # word splitting is intended
 [ -n "${SMCP_CMAKE_ARGS:-}" ] && cfg+=(${SMCP_CMAKE_ARGS})

@@ -77,14 +77,14 @@ enum mcp_log_level {
     MCP_LOG_EMERGENCY
 };
 
-typedef struct mcp_plugin mcp_plugin;     /* one per loaded plugin; opaque */
-typedef struct mcp_call mcp_call;         /* one per tools/call; opaque */
-typedef struct mcp_profile mcp_profile;   /* a parsed, stored profile; opaque */
-typedef struct mcp_host_api mcp_host_api; /* the services table */
-typedef struct mcp_store mcp_store;       /* a storage backend handle */
-typedef struct mcp_section mcp_section;   /* one analyzer's part of analyze_profile */
-typedef struct mcp_read mcp_read;         /* one resources/read being answered */
-typedef struct mcp_prompt mcp_prompt;     /* one prompts/get being answered */
+typedef struct mcp_plugin mcp_plugin;         /* one per loaded plugin; opaque */
+typedef struct mcp_call mcp_call;             /* one per tools/call; opaque */
+typedef struct mcp_profile mcp_profile;       /* a parsed, stored profile; opaque */
+typedef struct mcp_host_api mcp_host_api;     /* the services table */
+typedef struct mcp_store mcp_store;           /* a storage backend handle */
+typedef struct mcp_section mcp_section;       /* one analyzer's part of analyze_profile */
+typedef struct mcp_read mcp_read;             /* one resources/read being answered */
+typedef struct mcp_prompt mcp_prompt;         /* one prompts/get being answered */
 typedef struct mcp_completion mcp_completion; /* one completion/complete being answered */
 
 /* ------------------------------------------------------------------ */
@@ -106,10 +106,13 @@ typedef struct mcp_plugin_decl {
 
 #define MCP_PLUGIN_SYMBOL "mcp_plugin_entry"
 
+/* clang-format 14 would align this initializer into columns */
+// clang-format off
 #define MCP_PLUGIN(name, version, init, shutdown)                                                  \
     MCP_EXPORT const mcp_plugin_decl mcp_plugin_entry = {                                          \
         MCP_ABI_MAJOR, MCP_ABI_MINOR, (uint32_t)sizeof(mcp_plugin_decl), name, version, init,      \
         shutdown}
+// clang-format on
 
 /* ------------------------------------------------------------------ */
 /* Tools                                                                */
@@ -191,7 +194,7 @@ typedef struct mcp_prof_line {
 } mcp_prof_line;
 
 typedef struct mcp_prof_function {
-    const char *name; /* possibly class-qualified ("Thread.worker") */
+    const char *name;               /* possibly class-qualified ("Thread.worker") */
     uint32_t first_line, last_line; /* last_line 0 when unknown */
     mcp_metrics m;                  /* as Scalene recorded them (can undercount) */
 } mcp_prof_function;
@@ -227,9 +230,9 @@ typedef struct mcp_prof_summary {
     int64_t created_ms;          /* Unix epoch milliseconds */
     double elapsed_sec;
     double max_footprint_mb;
-    const char *max_footprint_file; /* may be NULL */
-    uint32_t max_footprint_line;    /* 0 when unknown */
-    double growth_rate;             /* percent, may be negative */
+    const char *max_footprint_file;            /* may be NULL */
+    uint32_t max_footprint_line;               /* 0 when unknown */
+    double growth_rate;                        /* percent, may be negative */
     double cpu_python, cpu_native, cpu_system; /* sums over all lines, % */
     int64_t alloc_samples;
     bool memory, gpu, stacks;
@@ -252,8 +255,8 @@ typedef struct mcp_prof_summary {
 typedef struct mcp_record_meta {
     const char *id;
     int64_t created_ms;
-    const char *target; /* may be "" */
-    const char *label;  /* may be "" */
+    const char *target;    /* may be "" */
+    const char *label;     /* may be "" */
     const char *meta_json; /* small JSON object the host shows in listings */
     uint64_t doc_bytes;    /* size of the stored document */
 } mcp_record_meta;
@@ -336,11 +339,11 @@ typedef int (*mcp_section_fn)(mcp_section *sec, const mcp_profile *p, void *user
 #define MCP_SECTION_DEF_VERSION 1
 
 typedef struct mcp_section_def {
-    int version;        /* MCP_SECTION_DEF_VERSION; members only appended */
-    const char *name;   /* key in the structured result: [a-z0-9_], unique */
-    const char *title;  /* heading in the text, e.g. "CPU hotspots" */
-    unsigned focus;     /* MCP_FOCUS_* flags this section belongs to */
-    int order;          /* sections appear by ascending order, then name */
+    int version;       /* MCP_SECTION_DEF_VERSION; members only appended */
+    const char *name;  /* key in the structured result: [a-z0-9_], unique */
+    const char *title; /* heading in the text, e.g. "CPU hotspots" */
+    unsigned focus;    /* MCP_FOCUS_* flags this section belongs to */
+    int order;         /* sections appear by ascending order, then name */
     mcp_section_fn fn;
     void *user_data;
     void (*free_user_data)(void *user_data); /* at unload, or if registration fails */

@@ -14,9 +14,10 @@
 #include <string.h>
 
 #include "pysrc.h"
+#include "srcline.h"
 #include "rules.h"
-#include "abuf.h"
-#include "anacommon.h"
+#include "textbuf.h"
+#include "plugin_args.h"
 #include "scalene_mcp.h"
 
 static const mcp_host_api *api;
@@ -78,38 +79,9 @@ static bool has_data(const mcp_prof_line *l, bool gpu)
            (gpu && (l->m.gpu_percent > 0 || l->m.gpu_peak_mb > 0));
 }
 
-static bool starts_word(const char *t, const char *w)
-{
-    while (*t == ' ' || *t == '\t')
-        t++;
-    size_t n = strlen(w);
-    return strncmp(t, w, n) == 0 && !(t[n] == '_' || (t[n] >= 'a' && t[n] <= 'z') ||
-                                      (t[n] >= 'A' && t[n] <= 'Z') || (t[n] >= '0' && t[n] <= '9'));
-}
-
-static bool is_loop_text(const char *t)
-{
-    while (*t == ' ' || *t == '\t')
-        t++;
-    if (starts_word(t, "async"))
-        for (t += 5; *t == ' ' || *t == '\t'; t++)
-            ;
-    return starts_word(t, "for") || starts_word(t, "while");
-}
-
-static bool is_def_text(const char *t)
-{
-    return starts_word(t, "def") || (starts_word(t, "async") && strstr(t, "def "));
-}
-
 static const pysrc *src_of(analysis *a, size_t file)
 {
-    if (!a->src_loaded[file]) {
-        a->src_loaded[file] = true;
-        if (pysrc_load(&a->srcs[file], api, a->p, file) != MCP_OK)
-            memset(&a->srcs[file], 0, sizeof a->srcs[file]);
-    }
-    return &a->srcs[file];
+    return pysrc_lazy(a->srcs, a->src_loaded, api, a->p, file);
 }
 
 static unit *new_unit(analysis *a)
@@ -156,7 +128,7 @@ static bool spread_group(analysis *a, size_t fi, const mcp_prof_line *l, unit *u
     if (!(l->region_start > 0 && l->region_start < l->region_end))
         return false;
     const mcp_prof_line *h = api->profile_find_line(a->p, fi, l->region_start);
-    if (!h || !is_loop_text(h->source))
+    if (!h || !srcline_is_loop_header(h->source))
         return false;
     double mx = 0, mn = HUGE_VAL;
     int n = 0;
@@ -235,7 +207,7 @@ static int build_units(analysis *a, long only_file)
         for (size_t i = first_unit; i < a->n_units; i++) {
             unit *d = &a->units[i];
             const mcp_prof_line *l = api->profile_find_line(a->p, fi, d->first);
-            if (d->n_members != 1 || !l || !is_def_text(l->source) || d->m.cpu <= 0 ||
+            if (d->n_members != 1 || !l || !srcline_is_def(l->source) || d->m.cpu <= 0 ||
                 l->func_end <= l->lineno)
                 continue;
             unit *best = NULL;
@@ -297,7 +269,7 @@ static void contention_baseline(analysis *a)
         for (size_t i = 0; i < f->n_lines; i++) {
             const mcp_prof_line *l = api->profile_line(a->p, fi, i);
             double c = line_cpu(l);
-            if (c < 0.2 || is_def_text(l->source) || is_loop_text(l->source) ||
+            if (c < 0.2 || srcline_is_def(l->source) || srcline_is_loop_header(l->source) ||
                 !bn_baseline_line(l->source))
                 continue;
             if (n == cap) {
@@ -519,13 +491,6 @@ static void metrics_clause(const analysis *a, const unit *u, char *out, size_t o
                  u->m.gpu_peak_mb);
 }
 
-static const char *trimmed(const char *s)
-{
-    while (s && (*s == ' ' || *s == '\t'))
-        s++;
-    return s ? s : "";
-}
-
 static void location(const analysis *a, const unit *u, char *out, size_t outsz)
 {
     const mcp_prof_file *f = api->profile_file(a->p, u->file);
@@ -553,7 +518,7 @@ static cJSON *problem_json(const analysis *a, const unit *u, size_t rank)
     cJSON_AddNumberToObject(o, "last_line", u->last);
     cJSON_AddStringToObject(o, "function", u->function);
     char src[512];
-    ab_clip(trimmed(l ? l->source : ""), 200, src, sizeof src);
+    srcline_clip(l ? l->source : "", 200, src, sizeof src);
     cJSON_AddStringToObject(o, "source", src);
     cJSON_AddNumberToObject(o, "cpu_percent", u->m.cpu);
     cJSON_AddNumberToObject(o, "python_percent", u->m.python);
@@ -570,26 +535,26 @@ static cJSON *problem_json(const analysis *a, const unit *u, size_t rank)
 }
 
 /* One problem as text, ending with a newline. */
-static void problem_text(abuf *b, const analysis *a, const unit *u, size_t rank)
+static void problem_text(textbuf *b, const analysis *a, const unit *u, size_t rank)
 {
     const mcp_prof_line *l = api->profile_find_line(a->p, u->file, u->line);
     char loc[512], met[320], src[256];
     location(a, u, loc, sizeof loc);
     metrics_clause(a, u, met, sizeof met);
-    ab_clip(trimmed(l ? l->source : ""), 120, src, sizeof src);
-    ab_printf(b, "%zu. [%s] %s in %s%s: %s\n", rank, sev_names[u->severity], loc, u->function,
-              u->function[0] == '<' ? "" : "()", met);
+    srcline_clip(l ? l->source : "", 120, src, sizeof src);
+    textbuf_printf(b, "%zu. [%s] %s in %s%s: %s\n", rank, sev_names[u->severity], loc, u->function,
+                   u->function[0] == '<' ? "" : "()", met);
     if (u->first != u->last)
-        ab_printf(b, "   line %u: `%s`\n", u->line, src);
+        textbuf_printf(b, "   line %u: `%s`\n", u->line, src);
     else
-        ab_printf(b, "   `%s`\n", src);
-    ab_printf(b, "   %s: %s.\n", bn_rules[u->rule].title, u->evidence);
-    ab_printf(b, "   Fix: %s\n", bn_rules[u->rule].recommendation);
+        textbuf_printf(b, "   `%s`\n", src);
+    textbuf_printf(b, "   %s: %s.\n", bn_rules[u->rule].title, u->evidence);
+    textbuf_printf(b, "   Fix: %s\n", bn_rules[u->rule].recommendation);
     if (u->n_also) {
-        ab_puts(b, "   Also:");
+        textbuf_puts(b, "   Also:");
         for (int i = 0; i < u->n_also; i++)
-            ab_printf(b, "%s %s", i ? "," : "", bn_rules[u->also[i]].id);
-        ab_puts(b, "\n");
+            textbuf_printf(b, "%s %s", i ? "," : "", bn_rules[u->also[i]].id);
+        textbuf_puts(b, "\n");
     }
 }
 
@@ -612,42 +577,39 @@ static int sev_from_name(const char *s)
 static int get_bottlenecks(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const char *id = ana_arg_str(args, "profile_id", "");
-    int top_n = ana_arg_int(args, "top_n", DEFAULT_TOP_N);
-    int max_bytes = ana_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
-    const char *min_sev_name = ana_arg_str(args, "min_severity", "low");
-    const char *file_q = ana_arg_str(args, "file", NULL);
+    const char *id = plugin_arg_str(args, "profile_id", "");
+    int top_n = plugin_arg_int(args, "top_n", DEFAULT_TOP_N);
+    int max_bytes = plugin_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
+    const char *min_sev_name = plugin_arg_str(args, "min_severity", "low");
     int min_sev = sev_from_name(min_sev_name);
     const mcp_profile *p = NULL;
-    int rc = ana_open_profile(api, call, id, &p);
+    int rc = plugin_open_profile_id(api, call, "profile_id", id, &p);
     if (rc != MCP_OK)
         return rc;
-    long only = -1;
-    if (file_q) {
-        only = ana_find_file(api, call, p, file_q);
-        if (only < 0) {
-            api->profile_release(api->call_plugin(call), p);
-            return MCP_INVALID;
-        }
+    size_t only_fi;
+    if (!plugin_file_arg(api, call, p, args, &only_fi)) {
+        plugin_close_profile(api, call, p);
+        return MCP_INVALID;
     }
     analysis a;
-    rc = analyze(&a, p, only, min_sev);
+    rc = analyze(&a, p, only_fi == PLUGIN_ALL_FILES ? -1 : (long)only_fi, min_sev);
     if (rc != MCP_OK) {
         analysis_free(&a);
-        api->profile_release(api->call_plugin(call), p);
-        api->result_error(call, NULL, "out of memory");
+        plugin_close_profile(api, call, p);
+        plugin_answer_oom(api, call);
         return rc;
     }
     const mcp_prof_summary *s = a.sum;
-    abuf b;
-    ab_init(&b);
-    ab_printf(&b, "Bottlenecks in %s (%s, %.2f s%s): ", s->id, s->target, s->elapsed_sec,
-              s->partial ? ", partial run" : "");
+    textbuf b;
+    textbuf_init(&b);
+    textbuf_printf(&b, "Bottlenecks in %s (%s, %.2f s%s): ", s->id, s->target, s->elapsed_sec,
+                   s->partial ? ", partial run" : "");
     if (a.n_units == 0)
-        ab_printf(&b, "none at or above %s.\n", sev_names[min_sev]);
+        textbuf_printf(&b, "none at or above %s.\n", sev_names[min_sev]);
     else
-        ab_printf(&b, "%zu problem%s (critical %d, high %d, medium %d, low %d).\n", a.n_units,
-                  a.n_units == 1 ? "" : "s", a.counts[0], a.counts[1], a.counts[2], a.counts[3]);
+        textbuf_printf(&b, "%zu problem%s (critical %d, high %d, medium %d, low %d).\n", a.n_units,
+                       a.n_units == 1 ? "" : "s", a.counts[0], a.counts[1], a.counts[2],
+                       a.counts[3]);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "profile_id", s->id);
     cJSON_AddNumberToObject(out, "elapsed_sec", s->elapsed_sec);
@@ -664,7 +626,7 @@ static int get_bottlenecks(mcp_call *call, const cJSON *args, void *ud)
         size_t before = b.len;
         problem_text(&b, &a, &a.units[i], shown + 1);
         if (b.len > budget && shown > 0) {
-            ab_truncate(&b, before);
+            textbuf_cut(&b, before);
             cut_bytes = true;
             break;
         }
@@ -682,7 +644,7 @@ static int get_bottlenecks(mcp_call *call, const cJSON *args, void *ud)
                  "peak >= %g MB, allocation >= %g MB%s).",
                  sev_names[min_sev], bn_cpu_thresholds[min_sev], bn_peak_thresholds[min_sev],
                  bn_alloc_thresholds[min_sev], copy);
-        ab_printf(&b, "%s\n", note);
+        textbuf_printf(&b, "%s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (a.spread_groups) {
@@ -698,7 +660,7 @@ static int get_bottlenecks(mcp_call *call, const cJSON *args, void *ud)
                  "CPU as system time. System-time findings here only count time beyond that; "
                  "re-profile on an idle machine for exact I/O figures.",
                  100 * a.sys_base_share);
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (a.sparse_seen) {
@@ -706,29 +668,29 @@ static int get_bottlenecks(mcp_call *call, const cJSON *args, void *ud)
                  "Loop context was unknown for some lines (the profile records only sampled "
                  "lines and the source file is not readable or has changed): loop rules were "
                  "skipped there.");
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (!s->memory) {
         snprintf(note, sizeof note,
                  "Memory profiling was off for this run: memory and allocation rules could not "
                  "fire.");
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     bool truncated = shown < a.n_units;
     if (truncated)
-        ab_printf(&b, "(%zu more problem%s not shown: %s; raise %s to see them)\n",
-                  a.n_units - shown, a.n_units - shown == 1 ? "" : "s",
-                  cut_bytes ? "max_bytes reached" : "top_n reached",
-                  cut_bytes ? "max_bytes" : "top_n");
+        textbuf_printf(&b, "(%zu more problem%s not shown: %s; raise %s to see them)\n",
+                       a.n_units - shown, a.n_units - shown == 1 ? "" : "s",
+                       cut_bytes ? "max_bytes reached" : "top_n reached",
+                       cut_bytes ? "max_bytes" : "top_n");
     cJSON_AddNumberToObject(out, "shown", (double)shown);
     cJSON_AddBoolToObject(out, "truncated", truncated);
-    api->result_text(call, "%s", ab_str(&b));
+    api->result_text(call, "%s", textbuf_str(&b));
     api->result_structured(call, out);
-    ab_free(&b);
+    textbuf_free(&b);
     analysis_free(&a);
-    api->profile_release(api->call_plugin(call), p);
+    plugin_close_profile(api, call, p);
     return MCP_OK;
 }
 
@@ -740,7 +702,7 @@ static int section(mcp_section *sec, const mcp_profile *p, void *ud)
 {
     (void)ud;
     const cJSON *args = api->section_args(sec);
-    int top_n = ana_arg_int(args, "top_n", SECTION_TOP_N);
+    int top_n = plugin_arg_int(args, "top_n", SECTION_TOP_N);
     analysis a;
     int rc = analyze(&a, p, -1, BN_SEV_LOW);
     if (rc != MCP_OK) {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "srcline.h"
+
 const bn_rule_def bn_rules[BN_N_RULES] = {
     [BN_STR_CONCAT_IN_LOOP] =
         {"str_concat_in_loop", "String concatenation in a loop",
@@ -156,24 +158,14 @@ static double py_share(const bn_metrics_input *m)
 
 /* ---- text classifiers ---- */
 
-static bool ident_start(int c)
-{
-    return isalpha(c) || c == '_' || (c & 0x80);
-}
-
-static bool ident_char(int c)
-{
-    return isalnum(c) || c == '_' || (c & 0x80);
-}
-
 /* Reads a dotted name at *p; returns its length (0 when none). */
 static size_t dotted_name(const char *p)
 {
     size_t n = 0;
     for (;;) {
-        if (!ident_start((unsigned char)p[n]))
+        if (!srcline_is_ident_start((unsigned char)p[n]))
             return n && p[n - 1] == '.' ? n - 1 : n;
-        while (ident_char((unsigned char)p[n]))
+        while (srcline_is_ident_char((unsigned char)p[n]))
             n++;
         if (p[n] != '.')
             return n;
@@ -181,35 +173,28 @@ static size_t dotted_name(const char *p)
     }
 }
 
-static const char *skip_ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
 bool bn_concat_target(const char *code, char *name, size_t namesz, const char **rhs)
 {
-    const char *p = skip_ws(code);
+    const char *p = srcline_skip_blanks(code);
     size_t n = dotted_name(p);
     if (!n || n >= namesz)
         return false;
     memcpy(name, p, n);
     name[n] = '\0';
-    const char *q = skip_ws(p + n);
+    const char *q = srcline_skip_blanks(p + n);
     if (q[0] == '+' && q[1] == '=') {
-        *rhs = skip_ws(q + 2);
+        *rhs = srcline_skip_blanks(q + 2);
         return **rhs != '\0';
     }
     if (q[0] != '=' || q[1] == '=')
         return false;
-    q = skip_ws(q + 1);
-    if (strncmp(q, name, n) != 0 || ident_char((unsigned char)q[n]) || q[n] == '.')
+    q = srcline_skip_blanks(q + 1);
+    if (strncmp(q, name, n) != 0 || srcline_is_ident_char((unsigned char)q[n]) || q[n] == '.')
         return false;
-    q = skip_ws(q + n);
+    q = srcline_skip_blanks(q + n);
     if (q[0] != '+' || q[1] == '=')
         return false;
-    *rhs = skip_ws(q + 1);
+    *rhs = srcline_skip_blanks(q + 1);
     return **rhs != '\0';
 }
 
@@ -221,7 +206,7 @@ static const char *const str_calls[] = {"str(",     "repr(",     "chr(",     "fo
 
 int bn_expr_is_string(const char *code)
 {
-    const char *p = skip_ws(code);
+    const char *p = srcline_skip_blanks(code);
     if (!*p)
         return -1;
     /* a string literal, an f-string or a str call at bracket depth 0 */
@@ -278,14 +263,15 @@ int bn_var_init_is_string(const pysrc *src, const char *name, uint32_t first, ui
             continue;
         char code[1024];
         pysrc_code(src->text[k], code, sizeof code, NULL);
-        if (strncmp(code, name, nl) != 0 || ident_char((unsigned char)code[nl]) || code[nl] == '.')
+        if (strncmp(code, name, nl) != 0 || srcline_is_ident_char((unsigned char)code[nl]) ||
+            code[nl] == '.')
             continue;
-        const char *q = skip_ws(code + nl);
+        const char *q = srcline_skip_blanks(code + nl);
         if (*q == ':') { /* annotation: name: str = ... */
-            const char *t = skip_ws(q + 1);
+            const char *t = srcline_skip_blanks(q + 1);
             if (at)
                 *at = k;
-            if (strncmp(t, "str", 3) == 0 && !ident_char((unsigned char)t[3]))
+            if (strncmp(t, "str", 3) == 0 && !srcline_is_ident_char((unsigned char)t[3]))
                 return 1;
             return 0;
         }
@@ -308,7 +294,7 @@ const char *bn_regex_literal_call(const char *code)
         const char *w = pysrc_find_word(code, regex_fns[i]);
         if (!w)
             continue;
-        const char *a = skip_ws(w + strlen(regex_fns[i]));
+        const char *a = srcline_skip_blanks(w + strlen(regex_fns[i]));
         for (int k = 0; k < 2 && *a && strchr("rRbBuU", *a); k++)
             a++;
         if (*a == '"' || *a == '\'')
@@ -373,7 +359,7 @@ static bool receiver_before(const char *code, const char *at, char *out, size_t 
 {
     const char *e = at;
     const char *b = e;
-    while (b > code && ident_char((unsigned char)b[-1]))
+    while (b > code && srcline_is_ident_char((unsigned char)b[-1]))
         b--;
     if (b == e || (b > code && b[-1] == '.') || (size_t)(e - b) >= outsz)
         return false;
@@ -393,14 +379,14 @@ static bool made_in_memory(const pysrc *src, const char *name, uint32_t first, u
         const char *c = code;
         if (!strncmp(c, "with ", 5)) { /* with io.StringIO() as name: */
             const char *as = strstr(c, " as ");
-            if (as && !strncmp(skip_ws(as + 4), name, nl) &&
-                !ident_char((unsigned char)skip_ws(as + 4)[nl]))
+            if (as && !strncmp(srcline_skip_blanks(as + 4), name, nl) &&
+                !srcline_is_ident_char((unsigned char)srcline_skip_blanks(as + 4)[nl]))
                 return strstr(c, "StringIO(") || strstr(c, "BytesIO(");
             continue;
         }
-        if (strncmp(c, name, nl) != 0 || ident_char((unsigned char)c[nl]))
+        if (strncmp(c, name, nl) != 0 || srcline_is_ident_char((unsigned char)c[nl]))
             continue;
-        const char *q = skip_ws(c + nl);
+        const char *q = srcline_skip_blanks(c + nl);
         if (q[0] != '=' || q[1] == '=')
             continue;
         return strstr(q, "StringIO(") || strstr(q, "BytesIO(");

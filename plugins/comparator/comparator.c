@@ -34,9 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abuf.h"
-#include "anacommon.h"
+#include "textbuf.h"
+#include "plugin_args.h"
 #include "pysrc.h"
+#include "srcline.h"
 #include "rules.h"
 #include "scalene_mcp.h"
 
@@ -251,18 +252,6 @@ static double line_cpu_pct(const mcp_prof_line *l)
     return l->m.cpu_python + l->m.cpu_native;
 }
 
-static bool is_loop_text(const char *t)
-{
-    char w[16];
-    pysrc_first_word(t, w, sizeof w);
-    if (!strcmp(w, "async")) {
-        while (*t == ' ' || *t == '\t')
-            t++;
-        pysrc_first_word(t + 5, w, sizeof w);
-    }
-    return !strcmp(w, "for") || !strcmp(w, "while");
-}
-
 typedef struct wshare {
     double share, weight;
 } wshare;
@@ -287,7 +276,7 @@ static double wait_share_of(const side *sd)
             double c = line_cpu_pct(l) + l->m.cpu_system;
             char word[16];
             pysrc_first_word(l->source, word, sizeof word);
-            if (c < 0.2 || !strcmp(word, "def") || is_loop_text(l->source) ||
+            if (c < 0.2 || !strcmp(word, "def") || srcline_is_loop_header(l->source) ||
                 !bn_baseline_line(l->source))
                 continue;
             if (n == cap) {
@@ -321,12 +310,7 @@ static double wait_share_of(const side *sd)
 
 static const pysrc *src_of(side *sd, size_t fi)
 {
-    if (!sd->src_loaded[fi]) {
-        sd->src_loaded[fi] = true;
-        if (pysrc_load(&sd->src[fi], api, sd->p, fi) != MCP_OK)
-            memset(&sd->src[fi], 0, sizeof sd->src[fi]);
-    }
-    return &sd->src[fi];
+    return pysrc_lazy(sd->src, sd->src_loaded, api, sd->p, fi);
 }
 
 static cline *push_line(side *sd)
@@ -517,7 +501,7 @@ static void file_seconds(const side *sd, size_t fi, uint32_t maxl, double *cpu, 
         const mcp_prof_line *l = api->profile_line(sd->p, fi, i);
         uint32_t h = l->region_start, e = l->region_end;
         if (!(h > 0 && h < e && e <= maxl && l->lineno == h) || cpu[h] + sys[h] <= 0 ||
-            !is_loop_text(l->source))
+            !srcline_is_loop_header(l->source))
             continue;
         double mx = 0, mn = HUGE_VAL;
         int n = 0;
@@ -768,13 +752,6 @@ static int by_loss(const void *x, const void *y)
     return -by_gain(x, y);
 }
 
-static const char *trimmed(const char *s)
-{
-    while (s && (*s == ' ' || *s == '\t'))
-        s++;
-    return s ? s : "";
-}
-
 static cJSON *num_or_null(double v, bool ok)
 {
     return ok && isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
@@ -786,7 +763,7 @@ static cJSON *line_json(const cmp_ctx *x, const change *c)
     const side *sd = c->al ? &x->a : &x->b;
     cJSON *o = cJSON_CreateObject();
     char src[256];
-    ab_clip(trimmed(l->text), 160, src, sizeof src);
+    srcline_clip(l->text, 160, src, sizeof src);
     cJSON_AddStringToObject(o, "file", sd->filekey[l->file]);
     cJSON_AddStringToObject(o, "function", l->func);
     cJSON_AddStringToObject(o, "source", src);
@@ -828,41 +805,41 @@ static void pct(char *out, size_t n, double d, double base)
         snprintf(out, n, "new");
 }
 
-static void line_text(abuf *b, const cmp_ctx *x, const change *c, size_t rank)
+static void line_text(textbuf *b, const cmp_ctx *x, const change *c, size_t rank)
 {
     const cline *l = c->al ? c->al : c->bl;
     const side *sd = c->al ? &x->a : &x->b;
     char src[200], p[32], where[64];
-    ab_clip(trimmed(l->text), 100, src, sizeof src);
+    srcline_clip(l->text, 100, src, sizeof src);
     pct(p, sizeof p, c->d, c->tb);
     if (c->bl && c->al && c->bl->lineno != c->al->lineno)
         snprintf(where, sizeof where, "%u (was %u)", c->al->lineno, c->bl->lineno);
     else
         snprintf(where, sizeof where, "%u", l->lineno);
-    ab_printf(b, "%zu. %s:%s in %s%s `%s`: %.2f -> %.2f s (%+.2f s, %s; noise +-%.2f s)\n", rank,
-              sd->filekey[l->file], where, l->func, l->func[0] == '<' ? "" : "()", src, c->tb,
-              c->ta, c->d, p, noise(x, c->rb, c->ra));
+    textbuf_printf(b, "%zu. %s:%s in %s%s `%s`: %.2f -> %.2f s (%+.2f s, %s; noise +-%.2f s)\n",
+                   rank, sd->filekey[l->file], where, l->func, l->func[0] == '<' ? "" : "()", src,
+                   c->tb, c->ta, c->d, p, noise(x, c->rb, c->ra));
 }
 
-static void func_text(abuf *b, const cmp_ctx *x, const change *c, size_t rank)
+static void func_text(textbuf *b, const cmp_ctx *x, const change *c, size_t rank)
 {
     const func_tot *f = c->af ? c->af : c->bf;
     char p[32];
     pct(p, sizeof p, c->d, c->tb);
-    ab_printf(b, "%zu. %s %s%s: %.2f -> %.2f s (%+.2f s, %s; noise +-%.2f s)\n", rank, f->file,
-              f->func, f->func[0] == '<' ? "" : "()", c->tb, c->ta, c->d, p,
-              noise(x, c->rb, c->ra));
+    textbuf_printf(b, "%zu. %s %s%s: %.2f -> %.2f s (%+.2f s, %s; noise +-%.2f s)\n", rank, f->file,
+                   f->func, f->func[0] == '<' ? "" : "()", c->tb, c->ta, c->d, p,
+                   noise(x, c->rb, c->ra));
 }
 
 /* Adds one list to text and JSON within the budget; returns how many were
  * left out. */
-static size_t emit_list(abuf *b, cJSON *arr, const cmp_ctx *x, const changes *cs, bool funcs,
+static size_t emit_list(textbuf *b, cJSON *arr, const cmp_ctx *x, const changes *cs, bool funcs,
                         const char *title, size_t top_n, size_t budget, bool *cut)
 {
     if (!cs->n)
         return 0;
     size_t before = b->len;
-    ab_printf(b, "%s:\n", title);
+    textbuf_printf(b, "%s:\n", title);
     size_t shown = 0;
     for (size_t i = 0; i < cs->n && shown < top_n && !*cut; i++) {
         size_t mark = b->len;
@@ -871,7 +848,7 @@ static size_t emit_list(abuf *b, cJSON *arr, const cmp_ctx *x, const changes *cs
         else
             line_text(b, x, &cs->v[i], shown + 1);
         if (b->len > budget) {
-            ab_truncate(b, mark);
+            textbuf_cut(b, mark);
             *cut = true;
             break;
         }
@@ -879,7 +856,7 @@ static size_t emit_list(abuf *b, cJSON *arr, const cmp_ctx *x, const changes *cs
         shown++;
     }
     if (!shown)
-        ab_truncate(b, before);
+        textbuf_cut(b, before);
     return cs->n - shown;
 }
 
@@ -893,19 +870,19 @@ typedef struct total_row {
 static int compare(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const char *bid = ana_arg_str(args, "before_id", "");
-    const char *aid = ana_arg_str(args, "after_id", "");
-    double tol_pct = ana_arg_num(args, "tolerance", DEFAULT_TOLERANCE);
-    int top_n = ana_arg_int(args, "top_n", DEFAULT_TOP_N);
-    int max_bytes = ana_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
+    const char *bid = plugin_arg_str(args, "before_id", "");
+    const char *aid = plugin_arg_str(args, "after_id", "");
+    double tol_pct = plugin_arg_num(args, "tolerance", DEFAULT_TOLERANCE);
+    int top_n = plugin_arg_int(args, "top_n", DEFAULT_TOP_N);
+    int max_bytes = plugin_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
     cmp_ctx x;
     memset(&x, 0, sizeof x);
     x.tol = tol_pct / 100.0;
     x.interval = SAMPLING_INTERVAL;
     mcp_plugin *self = api->call_plugin(call);
-    if (ana_open_profile(api, call, bid, &x.b.p) != MCP_OK)
+    if (plugin_open_profile_id(api, call, "before_id", bid, &x.b.p) != MCP_OK)
         return MCP_INVALID;
-    if (ana_open_profile(api, call, aid, &x.a.p) != MCP_OK) {
+    if (plugin_open_profile_id(api, call, "after_id", aid, &x.a.p) != MCP_OK) {
         api->profile_release(self, x.b.p);
         return MCP_INVALID;
     }
@@ -1031,28 +1008,28 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
                           : down     ? "improvement"
                                      : "no_significant_change";
 
-    abuf b;
-    ab_init(&b);
+    textbuf b;
+    textbuf_init(&b);
     size_t budget = max_bytes > 400 ? (size_t)max_bytes - 250 : 150;
     bool cut = false;
     const char *vtext =
         !strcmp(verdict, "no_significant_change") ? "no significant change" : verdict;
-    ab_printf(&b,
-              "Comparison %s -> %s: %s (tolerance %g%%, noise 3 sigma at %.2g s/sample, "
-              "floor %.2f s).\n",
-              sb->id, sa->id, vtext, tol_pct, x.interval, x.min_sec);
-    ab_puts(&b, "Totals (before -> after):\n");
+    textbuf_printf(&b,
+                   "Comparison %s -> %s: %s (tolerance %g%%, noise 3 sigma at %.2g s/sample, "
+                   "floor %.2f s).\n",
+                   sb->id, sa->id, vtext, tol_pct, x.interval, x.min_sec);
+    textbuf_puts(&b, "Totals (before -> after):\n");
     for (size_t i = 0; i < nrows; i++) {
         total_row *r = &rows[i];
         char p[32];
         pct(p, sizeof p, r->a - r->b, r->b);
         if (r->b == 0 && r->a == 0)
             snprintf(p, sizeof p, "0%%");
-        ab_printf(&b, "- %s: %.2f -> %.2f %s (%+.2f, %s)%s\n", r->metric, r->b, r->a, r->unit,
-                  r->a - r->b, p,
-                  r->sig > 0   ? " regression"
-                  : r->sig < 0 ? " improvement"
-                               : "");
+        textbuf_printf(&b, "- %s: %.2f -> %.2f %s (%+.2f, %s)%s\n", r->metric, r->b, r->a, r->unit,
+                       r->a - r->b, p,
+                       r->sig > 0   ? " regression"
+                       : r->sig < 0 ? " improvement"
+                                    : "");
     }
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "before_id", sb->id);
@@ -1102,8 +1079,8 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
     left += emit_list(&b, rm, &x, &lrem, false, "Removed code (no matching line after)",
                       (size_t)top_n, budget, &cut);
     if (!lreg.n && !limp.n && !lnew.n && !lrem.n)
-        ab_printf(&b, "No line changed by more than the noise, %.2f s and %g%%.\n", x.min_sec,
-                  tol_pct);
+        textbuf_printf(&b, "No line changed by more than the noise, %.2f s and %g%%.\n", x.min_sec,
+                       tol_pct);
     cJSON *notes = cJSON_AddArrayToObject(out, "notes");
     char note[600];
     if (x.b.adjusted || x.a.adjusted) {
@@ -1113,7 +1090,7 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
                  "comparing.",
                  x.b.adjusted ? "the before run" : "", x.b.adjusted && x.a.adjusted ? " and " : "",
                  x.a.adjusted ? "the after run" : "", 100 * x.b.wait_share, 100 * x.a.wait_share);
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (rows[0].sig && !rows[1].sig) {
@@ -1122,14 +1099,14 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
                  "change significantly: the difference is start-up, unprofiled code or machine "
                  "load, not the profiled code.",
                  rows[0].b > 0 ? 100 * (rows[0].a - rows[0].b) / rows[0].b : 0);
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (x.a.renamed) {
         snprintf(note, sizeof note,
                  "Files with different names were paired because most of their source lines are "
                  "the same (a renamed or copied script); they are shown under the before name.");
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (x.b.sparse || x.a.sparse) {
@@ -1137,7 +1114,7 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
                  "The %s profile records only sampled lines and its source file could not be "
                  "read: lines without samples there cannot be told from new or removed code.",
                  x.b.sparse ? "before" : "after");
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (strcmp(sb->scalene_version, sa->scalene_version) != 0) {
@@ -1145,17 +1122,17 @@ static int compare(mcp_call *call, const cJSON *args, void *ud)
                  "Different Scalene versions (%s, %s): their overheads and attribution differ "
                  "(2.x loop samples were moved from loop headers to their bodies to match).",
                  sb->scalene_version, sa->scalene_version);
-        ab_printf(&b, "Note: %s\n", note);
+        textbuf_printf(&b, "Note: %s\n", note);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
     if (left)
-        ab_printf(&b, "(%zu more entries not shown: %s; raise %s)\n", left,
-                  cut ? "max_bytes reached" : "top_n reached", cut ? "max_bytes" : "top_n");
+        textbuf_printf(&b, "(%zu more entries not shown: %s; raise %s)\n", left,
+                       cut ? "max_bytes reached" : "top_n reached", cut ? "max_bytes" : "top_n");
     cJSON_AddNumberToObject(out, "matched_lines", (double)matched);
     cJSON_AddBoolToObject(out, "truncated", left > 0);
-    api->result_text(call, "%s", ab_str(&b));
+    api->result_text(call, "%s", textbuf_str(&b));
     api->result_structured(call, out);
-    ab_free(&b);
+    textbuf_free(&b);
 done:
     free(lreg.v);
     free(limp.v);

@@ -51,14 +51,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfgnum.h"
 #include "scalene_mcp.h"
+#include "store_cursor.h"
+#include "store_path.h"
+#include "store_record.h"
 
 #define FS_DEFAULT_LOCK_MS 5000u
 #define FS_MAX_LOCK_MS 3600000u
 #define FS_DEFAULT_COMPACT_AFTER 1000u
 #define FS_MAX_COMPACT_AFTER 100000000u
 #define FS_LIST_MAX_LIMIT 1000u
-#define FS_ID_MAX 64u
+#define STORE_ID_MAX 64u
 #define FS_FORMAT "scalene-mcp-file-store"
 #define FS_FORMAT_VERSION 1
 #define FS_TMP_PREFIX ".tmp."
@@ -66,8 +70,6 @@
 
 /* Cursor text: "f1." + 16 hex digits of created_ms + "." + id. */
 #define FS_CURSOR_PREFIX "f1."
-#define FS_CURSOR_PREFIX_LEN 3u
-#define FS_CURSOR_MS_DIGITS 16u
 
 static const mcp_host_api *api; /* saved by fs_init */
 static const char *fs_cfg_dir;  /* borrowed until shutdown; NULL = default */
@@ -124,47 +126,10 @@ static uint32_t fs_crc32(const char *p, size_t n)
     return c ^ 0xFFFFFFFFu;
 }
 
-static uint64_t fs_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211u;
-    }
-    return h;
-}
-
-static bool fs_id_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-/* The only check that stands between an id and a path. */
-static bool fs_id_valid_len(const char *id, size_t n)
-{
-    if (!id || n == 0 || n > FS_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!fs_id_char(id[i]))
-            return false;
-    return true;
-}
-
-static bool fs_id_valid(const char *id)
-{
-    return id && fs_id_valid_len(id, strnlen(id, FS_ID_MAX + 1));
-}
-
-static bool fs_errno_full(int e)
-{
-    return e == ENOSPC || e == EDQUOT || e == EFBIG;
-}
-
 /* Sets "<what> <path>: <strerror>" and returns MCP_FULL or MCP_IO. */
 static int fs_sys_fail(fs_store *s, const char *what, const char *name, int err)
 {
-    if (fs_errno_full(err)) {
+    if (store_errno_full(err)) {
         api->set_error(s->owner, "%s %s/%s: disk full or file size limit reached (%s)", what,
                        s->dir, name, strerror(err));
         return MCP_FULL;
@@ -176,27 +141,9 @@ static int fs_sys_fail(fs_store *s, const char *what, const char *name, int err)
 /* fs_sys_fail for a file in docs/. */
 static int fs_doc_fail(fs_store *s, const char *what, const char *name, int err)
 {
-    char shown[FS_ID_MAX + 128];
+    char shown[STORE_ID_MAX + 128];
     snprintf(shown, sizeof shown, "docs/%s", name);
     return fs_sys_fail(s, what, shown, err);
-}
-
-static char *fs_strdup(const char *a)
-{
-    size_t n = strlen(a) + 1;
-    char *p = malloc(n);
-    return p ? memcpy(p, a, n) : NULL;
-}
-
-static char *fs_join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *p = malloc(na + nb + 1);
-    if (p) {
-        memcpy(p, a, na);
-        memcpy(p + na, b, nb + 1);
-    }
-    return p;
 }
 
 static int fs_write_all(int fd, const char *p, size_t n, off_t off)
@@ -261,7 +208,7 @@ static fs_rec *fs_rec_new(const char *id, int64_t ms, const char *target, const 
     r->target = memcpy(r->id + id_n, target, target_n);
     r->label = memcpy(r->target + target_n, label, label_n);
     r->meta_json = memcpy(r->label + label_n, meta_json, json_n);
-    r->hash = fs_hash(r->id);
+    r->hash = store_id_hash(r->id);
     return r;
 }
 
@@ -312,7 +259,7 @@ static fs_rec *fs_find(const fs_store *s, const char *id)
 {
     if (!s->nslots)
         return NULL;
-    return s->slots[fs_slot_of(s, id, fs_hash(id))];
+    return s->slots[fs_slot_of(s, id, store_id_hash(id))];
 }
 
 /* Room for `want` records in the array and the hash (load <= 1/2). Does
@@ -549,7 +496,7 @@ static int fs_apply(fs_store *s, const cJSON *o)
         return MCP_OK;
     }
     const char *id = fs_str(o, "id");
-    if (!op || !fs_id_valid(id))
+    if (!op || !store_id_valid(id))
         return MCP_INVALID;
     if (strcmp(op, "del") == 0) {
         fs_rec *r = fs_find(s, id);
@@ -831,66 +778,6 @@ static void fs_maybe_compact(fs_store *s)
 /* Opening and recovery                                                 */
 /* ------------------------------------------------------------------ */
 
-static char *fs_resolve_dir(mcp_plugin *owner)
-{
-    const char *home = getenv("HOME");
-    if (fs_cfg_dir) {
-        if (strncmp(fs_cfg_dir, "~/", 2) != 0)
-            return fs_strdup(fs_cfg_dir);
-        if (!home || !home[0]) {
-            api->set_error(owner, "dir = %s: HOME is not set, so ~ cannot be expanded", fs_cfg_dir);
-            return NULL;
-        }
-        return fs_join(home, fs_cfg_dir + 1);
-    }
-    const char *xdg = getenv("XDG_DATA_HOME");
-    if (xdg && xdg[0] == '/')
-        return fs_join(xdg, "/scalene-mcp/profiles");
-    if (home && home[0])
-        return fs_join(home, "/.local/share/scalene-mcp/profiles");
-    api->set_error(owner, "cannot choose a store directory: neither XDG_DATA_HOME nor HOME is "
-                          "set; set dir in [plugin.file]");
-    return NULL;
-}
-
-/* Creates every missing directory of `dir` with mode 0700. */
-static int fs_mkdirs(mcp_plugin *owner, const char *dir)
-{
-    char *p = fs_strdup(dir);
-    if (!p) {
-        api->set_error(owner, "out of memory");
-        return MCP_NOMEM;
-    }
-    int rc = MCP_OK;
-    for (char *c = p + 1;; c++) {
-        if (*c != '/' && *c != '\0')
-            continue;
-        char saved = *c;
-        *c = '\0';
-        struct stat st;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            api->set_error(owner, "cannot create directory %s: %s", p, strerror(errno));
-            rc = fs_errno_full(errno) ? MCP_FULL : MCP_IO;
-            break;
-        }
-        if (stat(p, &st) != 0) {
-            api->set_error(owner, "cannot use directory %s: %s", p, strerror(errno));
-            rc = MCP_IO;
-            break;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            api->set_error(owner, "cannot use %s as the store directory: it is not a directory", p);
-            rc = MCP_IO;
-            break;
-        }
-        *c = saved;
-        if (!saved)
-            break;
-    }
-    free(p);
-    return rc;
-}
-
 /* A directory without an index must hold nothing but what open() makes,
  * so a mistyped `dir` never turns someone's files into a store. */
 static int fs_check_new_dir(fs_store *s)
@@ -977,9 +864,10 @@ static void fs_recover(fs_store *s)
             continue;
         }
         size_t sl = strlen(FS_DOC_SUFFIX);
-        if (len <= sl || strcmp(n + len - sl, FS_DOC_SUFFIX) != 0 || !fs_id_valid_len(n, len - sl))
+        if (len <= sl || strcmp(n + len - sl, FS_DOC_SUFFIX) != 0 ||
+            !store_id_valid_len(n, len - sl))
             continue;
-        char id[FS_ID_MAX + 1];
+        char id[STORE_ID_MAX + 1];
         memcpy(id, n, len - sl);
         id[len - sl] = '\0';
         if (fs_find(s, id))
@@ -1044,7 +932,7 @@ static int fs_open_locked(fs_store *s)
         int e = errno;
         api->set_error(s->owner, "cannot open %s/lock: %s (the store directory must be writable)",
                        s->dir, strerror(e));
-        return fs_errno_full(e) ? MCP_FULL : MCP_IO;
+        return store_errno_full(e) ? MCP_FULL : MCP_IO;
     }
     if (faccessat(s->dirfd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
         api->set_error(s->owner, "the store directory %s is not writable: %s", s->dir,
@@ -1086,12 +974,13 @@ static int fs_open(const mcp_storage_vtab *vt, mcp_plugin *owner, mcp_store **ou
     s->base.vt = vt;
     s->owner = owner;
     s->dirfd = s->docsfd = s->lockfd = s->indexfd = -1;
-    s->dir = fs_resolve_dir(owner);
+    s->dir =
+        store_resolve_path(api, owner, "file", "dir", fs_cfg_dir, "/profiles", "a store directory");
     if (!s->dir) {
         free(s);
         return MCP_INVALID;
     }
-    int rc = fs_mkdirs(owner, s->dir);
+    int rc = store_mkdirs(api, owner, s->dir, "the store directory", "it is not a directory");
     if (!rc) {
         s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (s->dirfd < 0) {
@@ -1173,7 +1062,7 @@ static int fs_commit_put(fs_store *s, const char *tmp, const char *docname, fs_r
 static int fs_put(mcp_store *base, const mcp_record_meta *meta, const char *doc, size_t len)
 {
     fs_store *s = (fs_store *)base;
-    if (!meta || !fs_id_valid(meta->id) || (!doc && len)) {
+    if (!meta || !store_id_valid(meta->id) || (!doc && len)) {
         api->set_error(s->owner, "put needs a record with a valid id and a document");
         return MCP_INVALID;
     }
@@ -1184,7 +1073,7 @@ static int fs_put(mcp_store *base, const mcp_record_meta *meta, const char *doc,
         api->set_error(s->owner, "out of memory storing a profile");
         return MCP_NOMEM;
     }
-    char tmp[160], docname[FS_ID_MAX + 8];
+    char tmp[160], docname[STORE_ID_MAX + 8];
     fs_doc_name(docname, sizeof docname, meta->id);
 
     /* 1. Shared lock: refuse a known id early, create and lock the temp. */
@@ -1228,7 +1117,7 @@ static int fs_put(mcp_store *base, const mcp_record_meta *meta, const char *doc,
 static int fs_get(mcp_store *base, const char *id, char **doc, size_t *len)
 {
     fs_store *s = (fs_store *)base;
-    if (!fs_id_valid(id)) {
+    if (!store_id_valid(id)) {
         api->set_error(s->owner, "no profile with id \"%s\"", id ? "(invalid)" : "(null)");
         return MCP_NOTFOUND;
     }
@@ -1238,7 +1127,7 @@ static int fs_get(mcp_store *base, const char *id, char **doc, size_t *len)
     rc = fs_refresh(s, false);
     const fs_rec *r = rc ? NULL : fs_find(s, id);
     uint64_t want = r ? r->doc_bytes : 0;
-    char docname[FS_ID_MAX + 8];
+    char docname[STORE_ID_MAX + 8];
     fs_doc_name(docname, sizeof docname, id);
     int fd = -1, open_errno = 0;
     if (r) { /* opened under the lock: a delete cannot slip in between */
@@ -1294,7 +1183,7 @@ static int fs_get(mcp_store *base, const char *id, char **doc, size_t *len)
 
 static void fs_unlink_doc(fs_store *s, const char *id)
 {
-    char docname[FS_ID_MAX + 8];
+    char docname[STORE_ID_MAX + 8];
     fs_doc_name(docname, sizeof docname, id);
     if (unlinkat(s->docsfd, docname, 0) != 0 && errno != ENOENT)
         api->log(s->owner, MCP_LOG_WARNING, "cannot remove %s/docs/%s: %s", s->dir, docname,
@@ -1336,7 +1225,7 @@ static int fs_delete_recs(fs_store *s, fs_rec *victim, size_t k)
 static int fs_del(mcp_store *base, const char *id)
 {
     fs_store *s = (fs_store *)base;
-    if (!fs_id_valid(id)) {
+    if (!store_id_valid(id)) {
         api->set_error(s->owner, "no profile with id \"%s\"", id ? "(invalid)" : "(null)");
         return MCP_NOTFOUND;
     }
@@ -1402,73 +1291,18 @@ static int fs_retain(mcp_store *base, uint64_t max_profiles, int64_t min_created
 /* list                                                                 */
 /* ------------------------------------------------------------------ */
 
-static int fs_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-static bool fs_cursor_decode(const char *text, int64_t *ms, const char **id)
-{
-    if (strncmp(text, FS_CURSOR_PREFIX, FS_CURSOR_PREFIX_LEN) != 0)
-        return false;
-    const char *p = text + FS_CURSOR_PREFIX_LEN;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < FS_CURSOR_MS_DIGITS; i++, p++) {
-        int d = fs_hex_digit(*p);
-        if (d < 0)
-            return false;
-        v = v << 4 | (uint64_t)d;
-    }
-    if (*p++ != '.' || !fs_id_valid(p))
-        return false;
-    *ms = (int64_t)v;
-    *id = p;
-    return true;
-}
-
-static char *fs_cursor_encode(const fs_rec *r)
-{
-    size_t n = FS_CURSOR_PREFIX_LEN + FS_CURSOR_MS_DIGITS + 1 + strlen(r->id) + 1;
-    char *c = api->alloc(n);
-    if (c)
-        snprintf(c, n, FS_CURSOR_PREFIX "%016" PRIx64 ".%s", (uint64_t)r->created_ms, r->id);
-    return c;
-}
-
-static bool fs_matches(const fs_rec *r, const mcp_list_query *q)
-{
-    if (q->label && strcmp(r->label, q->label) != 0)
-        return false;
-    return !q->target_contains || strstr(r->target, q->target_contains);
-}
-
-static bool fs_too_old(const fs_rec *r, const mcp_list_query *q)
-{
-    return q->since_ms != 0 && r->created_ms < q->since_ms;
-}
-
 /* Newest first, from a private snapshot: callbacks run without the lock. */
 static int fs_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb, void *ctx,
                    char **next_cursor)
 {
     fs_store *s = (fs_store *)base;
     *next_cursor = NULL;
-    if (!q || q->limit < 1 || q->limit > FS_LIST_MAX_LIMIT) {
-        api->set_error(s->owner, "list limit must be 1..%u, got %u", FS_LIST_MAX_LIMIT,
-                       q ? q->limit : 0);
-        return MCP_INVALID;
-    }
-    int64_t cms = 0;
-    const char *cid = NULL;
-    if (q->cursor && !fs_cursor_decode(q->cursor, &cms, &cid)) {
-        api->set_error(s->owner, "malformed cursor: expected a next_cursor from a previous list");
-        return MCP_INVALID;
-    }
-    int rc = fs_lock(s, LOCK_SH);
+    int64_t cms;
+    const char *cid;
+    int rc = store_list_check(api, s->owner, q, FS_LIST_MAX_LIMIT, FS_CURSOR_PREFIX, &cms, &cid);
+    if (rc)
+        return rc;
+    rc = fs_lock(s, LOCK_SH);
     if (rc)
         return rc;
     rc = fs_refresh(s, false);
@@ -1483,14 +1317,16 @@ static int fs_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb, v
     bool stopped = false;
     while (i > 0) {
         const fs_rec *r = s->recs[i - 1];
-        if (fs_too_old(r, q))
+        if (store_query_too_old(q, r->created_ms))
             break;
-        if (!fs_matches(r, q)) {
+        if (!store_query_matches(q, r->label, r->target)) {
             i--;
             continue;
         }
         if (delivered == q->limit || stopped) { /* another match follows the page */
-            *next_cursor = fs_cursor_encode(last);
+            /* limit >= 1 (store_list_check), so a record was delivered: last is set */
+            // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
+            *next_cursor = store_cursor_encode(api, FS_CURSOR_PREFIX, last->created_ms, last->id);
             if (!*next_cursor) {
                 api->set_error(s->owner, "out of memory making a cursor");
                 return MCP_NOMEM;
@@ -1529,18 +1365,6 @@ static const mcp_storage_vtab fs_vtab = {
 /* Plugin                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Digits only: strtoull alone would accept " 12", "+12" and "-1". */
-static bool fs_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-    if (!text[0] || strlen(text) > 12 || strspn(text, "0123456789") != strlen(text))
-        return false;
-    unsigned long long v = strtoull(text, NULL, 10);
-    if (v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 static int fs_init(mcp_plugin *self, const mcp_host_api *host)
 {
     api = host;
@@ -1553,27 +1377,14 @@ static int fs_init(mcp_plugin *self, const mcp_host_api *host)
                              "$XDG_DATA_HOME/scalene-mcp/profiles)");
         return MCP_INVALID;
     }
-    const char *v = api->config(self, "lock_timeout_ms");
-    uint64_t n;
-    if (v) {
-        if (!fs_parse_uint(v, 0, FS_MAX_LOCK_MS, &n)) {
-            api->set_error(self, "lock_timeout_ms = \"%s\": expected milliseconds from 0 to %u", v,
-                           FS_MAX_LOCK_MS);
-            return MCP_INVALID;
-        }
-        fs_lock_ms = (unsigned)n;
-    }
-    v = api->config(self, "compact_after");
-    if (v) {
-        if (!fs_parse_uint(v, 1, FS_MAX_COMPACT_AFTER, &n)) {
-            api->set_error(self,
-                           "compact_after = \"%s\": expected a number of index lines from "
-                           "1 to %u",
-                           v, FS_MAX_COMPACT_AFTER);
-            return MCP_INVALID;
-        }
-        fs_compact_after = n;
-    }
+    uint64_t lock_ms = FS_DEFAULT_LOCK_MS;
+    int rc = cfgnum_read(api, self, "lock_timeout_ms", 0, FS_MAX_LOCK_MS, "milliseconds", &lock_ms);
+    if (!rc)
+        rc = cfgnum_read(api, self, "compact_after", 1, FS_MAX_COMPACT_AFTER,
+                         "a number of index lines", &fs_compact_after);
+    if (rc)
+        return rc;
+    fs_lock_ms = (unsigned)lock_ms;
     return api->register_storage(self, &fs_vtab);
 }
 

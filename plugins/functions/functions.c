@@ -105,7 +105,7 @@ static bool collect(fn_ctx *x, const mcp_profile *p, size_t only_fi)
         anl_file_init(&x->files[i], p, i);
     size_t cap = 0;
     for (size_t fi = 0; fi < x->n_files; fi++) {
-        if (only_fi != ANL_ALL_FILES && fi != only_fi)
+        if (only_fi != PLUGIN_ALL_FILES && fi != only_fi)
             continue;
         const anl_func *funcs;
         cap += anl_funcs(&x->files[fi], &funcs) + 1;
@@ -114,7 +114,7 @@ static bool collect(fn_ctx *x, const mcp_profile *p, size_t only_fi)
     if (!x->a)
         return false;
     for (size_t fi = 0; fi < x->n_files; fi++) {
-        if (only_fi != ANL_ALL_FILES && fi != only_fi)
+        if (only_fi != PLUGIN_ALL_FILES && fi != only_fi)
             continue;
         anl_file *af = &x->files[fi];
         x->derived_ranges |= !af->has_bounds;
@@ -197,41 +197,41 @@ static int cmp_name(const void *a, const void *b)
     return xs < ys ? -1 : xs > ys;
 }
 
-static void agg_text(fn_ctx *x, const fn_agg *g, size_t rank, bool memory, anl_buf *b)
+static void agg_text(fn_ctx *x, const fn_agg *g, size_t rank, bool memory, textbuf *b)
 {
     const mcp_prof_file *f = x->files[g->fi].info;
-    anl_printf(b, "%zu. %s (%s", rank, agg_name(g), f->display_path);
+    textbuf_printf(b, "%zu. %s (%s", rank, agg_name(g), f->display_path);
     if (g->fn) {
-        anl_printf(b, ":%u", g->fn->start);
+        textbuf_printf(b, ":%u", g->fn->start);
         if (g->fn->end > g->fn->start)
-            anl_printf(b, "-%u", g->fn->end);
+            textbuf_printf(b, "-%u", g->fn->end);
     }
-    anl_printf(b, "): CPU %.1f%% (python %.1f, native %.1f, system %.1f)", g->cpu, g->py, g->nat,
-               g->sys);
+    textbuf_printf(b, "): CPU %.1f%% (python %.1f, native %.1f, system %.1f)", g->cpu, g->py,
+                   g->nat, g->sys);
     if (memory && (g->alloc > 0 || g->peak > 0))
-        anl_printf(b, "; allocated %.1f MB, peak line %.1f MB", g->alloc, g->peak);
+        textbuf_printf(b, "; allocated %.1f MB, peak line %.1f MB", g->alloc, g->peak);
     if (g->gpu > 0)
-        anl_printf(b, "; GPU up to %.1f%%", g->gpu);
+        textbuf_printf(b, "; GPU up to %.1f%%", g->gpu);
     if (g->hot_line)
-        anl_printf(b, "; hottest line %u (%.1f%%)", g->hot_line, g->hot_cpu);
-    anl_puts(b, "\n");
+        textbuf_printf(b, "; hottest line %u (%.1f%%)", g->hot_line, g->hot_cpu);
+    textbuf_puts(b, "\n");
     if (record_differs(g)) {
         const mcp_metrics *r = &g->fn->rec->m;
         double dc = g->cpu - anl_cpu(r), dm = g->alloc - r->malloc_mb;
         bool cpu_off = fabs(dc) >= FN_DIFF_CPU_POINTS, mem_off = fabs(dm) >= FN_DIFF_MB;
-        anl_puts(b, "   Scalene's own record:");
+        textbuf_puts(b, "   Scalene's own record:");
         if (cpu_off)
-            anl_printf(b, " CPU %.1f%%", anl_cpu(r));
+            textbuf_printf(b, " CPU %.1f%%", anl_cpu(r));
         if (mem_off)
-            anl_printf(b, "%s allocated %.1f MB", cpu_off ? "," : "", r->malloc_mb);
-        anl_printf(b, " (%s)\n", (cpu_off ? dc : dm) > 0 ? "undercounts" : "differs");
+            textbuf_printf(b, "%s allocated %.1f MB", cpu_off ? "," : "", r->malloc_mb);
+        textbuf_printf(b, " (%s)\n", (cpu_off ? dc : dm) > 0 ? "undercounts" : "differs");
     } else if (g->fn && !g->fn->rec) {
-        anl_puts(b, "   (no Scalene record; name from the def line)\n");
+        textbuf_puts(b, "   (no Scalene record; name from the def line)\n");
     } else if (g->fn && !g->active) {
-        anl_printf(b,
-                   "   (only Scalene's record: CPU %.1f%%; no line of it is in the "
-                   "profile)\n",
-                   rec_cpu(g->fn));
+        textbuf_printf(b,
+                       "   (only Scalene's record: CPU %.1f%%; no line of it is in the "
+                       "profile)\n",
+                       rec_cpu(g->fn));
     }
 }
 
@@ -293,31 +293,21 @@ static const char derived_note[] =
     "line to the next code at the def's indentation (source on disk when it still matches, "
     "else the profiled lines).";
 
-static int answer_oom(mcp_call *call)
-{
-    anl_api->result_error(call, NULL, "out of memory while analyzing the profile");
-    return MCP_NOMEM;
-}
-
 static int get_function_summary(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const mcp_profile *p = anl_open(call, args);
+    size_t only_fi;
+    const mcp_profile *p = plugin_open_profile_file(anl_api, call, args, &only_fi);
     if (!p)
         return MCP_ERROR;
-    size_t only_fi;
-    if (!anl_file_arg(call, p, args, &only_fi)) {
-        anl_close(call, p);
-        return MCP_ERROR;
-    }
-    const char *sort_by = anl_arg_str(args, "sort_by", "cpu");
-    size_t top_n = (size_t)anl_arg_num(args, "top_n", FN_DEFAULT_TOP_N);
-    size_t max_bytes = (size_t)anl_arg_num(args, "max_bytes", FN_DEFAULT_MAX_BYTES);
+    const char *sort_by = plugin_arg_str(args, "sort_by", "cpu");
+    size_t top_n = plugin_arg_size(args, "top_n", FN_DEFAULT_TOP_N);
+    size_t max_bytes = plugin_arg_size(args, "max_bytes", FN_DEFAULT_MAX_BYTES);
     fn_ctx x;
     if (!collect(&x, p, only_fi)) {
         ctx_free(&x);
-        anl_close(call, p);
-        return answer_oom(call);
+        plugin_close_profile(anl_api, call, p);
+        return plugin_answer_oom(anl_api, call);
     }
     const mcp_prof_summary *sm = x.sm;
     bool memory = sm->memory;
@@ -334,58 +324,58 @@ static int get_function_summary(mcp_call *call, const cJSON *args, void *ud)
                             cmp == cmp_mem    ? "memory"
                             : cmp == cmp_name ? "name"
                                               : "cpu");
-    if (only_fi != ANL_ALL_FILES)
+    if (only_fi != PLUGIN_ALL_FILES)
         cJSON_AddStringToObject(out, "file_filter", x.files[only_fi].info->display_path);
     else
         cJSON_AddNullToObject(out, "file_filter");
     cJSON_AddStringToObject(out, "ranges", x.derived_ranges ? "derived" : "scalene");
     cJSON *arr = cJSON_AddArrayToObject(out, "functions");
 
-    anl_buf text, body, entry;
-    anl_buf_init(&text);
-    anl_buf_init(&body);
-    anl_buf_init(&entry);
-    anl_printf(&text, "Functions of profile %s (Scalene %s)", sm->id, sm->scalene_version);
-    if (only_fi != ANL_ALL_FILES)
-        anl_printf(&text, " in %s", x.files[only_fi].info->display_path);
-    anl_printf(&text, ", by %s:\n",
-               cmp == cmp_mem    ? "MB allocated"
-               : cmp == cmp_name ? "name"
-                                 : "CPU share (sum of their lines)");
+    textbuf text, body, entry;
+    textbuf_init(&text);
+    textbuf_init(&body);
+    textbuf_init(&entry);
+    textbuf_printf(&text, "Functions of profile %s (Scalene %s)", sm->id, sm->scalene_version);
+    if (only_fi != PLUGIN_ALL_FILES)
+        textbuf_printf(&text, " in %s", x.files[only_fi].info->display_path);
+    textbuf_printf(&text, ", by %s:\n",
+                   cmp == cmp_mem    ? "MB allocated"
+                   : cmp == cmp_name ? "name"
+                                     : "CPU share (sum of their lines)");
     size_t shown = 0;
     bool cut_by_bytes = false, any_diff = false;
     for (size_t i = 0; i < x.na && shown < top_n; i++) {
-        anl_buf_cut(&entry, 0);
+        textbuf_cut(&entry, 0);
         agg_text(&x, &x.a[i], shown + 1, memory, &entry);
         if (text.len + body.len + entry.len + FN_FOOTER_RESERVE > max_bytes && shown > 0) {
             cut_by_bytes = true;
             break;
         }
-        anl_putn(&body, anl_str(&entry), entry.len);
+        textbuf_putn(&body, textbuf_str(&entry), entry.len);
         cJSON_AddItemToArray(arr, agg_json(&x, &x.a[i], shown + 1));
         any_diff |= record_differs(&x.a[i]);
         shown++;
     }
     if (!x.na)
-        anl_puts(&text, "No function has samples in this profile.\n");
-    anl_putn(&text, anl_str(&body), body.len);
+        textbuf_puts(&text, "No function has samples in this profile.\n");
+    textbuf_putn(&text, textbuf_str(&body), body.len);
     if (any_diff)
-        anl_printf(&text, "%s\n", undercount_note);
+        textbuf_printf(&text, "%s\n", undercount_note);
     if (x.derived_ranges && shown)
-        anl_printf(&text, "%s\n", derived_note);
+        textbuf_printf(&text, "%s\n", derived_note);
     char note[200] = "";
     if (shown < x.na) {
         snprintf(note, sizeof note, "%zu more functions not shown: raise %s (now %zu).",
                  x.na - shown, cut_by_bytes ? "max_bytes" : "top_n",
                  cut_by_bytes ? max_bytes : top_n);
-        anl_printf(&text, "(%s)\n", note);
+        textbuf_printf(&text, "(%s)\n", note);
     }
     if (text.len > max_bytes) { /* never over the bound */
         size_t n = max_bytes - 24;
         while (n > 0 && ((unsigned char)text.s[n] & 0xC0) == 0x80)
             n--;
-        anl_buf_cut(&text, n);
-        anl_puts(&text, "\n(cut at max_bytes)\n");
+        textbuf_cut(&text, n);
+        textbuf_puts(&text, "\n(cut at max_bytes)\n");
     }
     cJSON_AddNumberToObject(out, "total", (double)x.na);
     cJSON_AddNumberToObject(out, "shown", (double)shown);
@@ -397,16 +387,16 @@ static int get_function_summary(mcp_call *call, const cJSON *args, void *ud)
     int rc = MCP_OK;
     if (text.oom || body.oom || entry.oom) {
         cJSON_Delete(out);
-        rc = answer_oom(call);
+        rc = plugin_answer_oom(anl_api, call);
     } else {
-        anl_api->result_text(call, "%s", anl_str(&text));
+        anl_api->result_text(call, "%s", textbuf_str(&text));
         anl_api->result_structured(call, out);
     }
-    anl_buf_free(&text);
-    anl_buf_free(&body);
-    anl_buf_free(&entry);
+    textbuf_free(&text);
+    textbuf_free(&body);
+    textbuf_free(&entry);
     ctx_free(&x);
-    anl_close(call, p);
+    plugin_close_profile(anl_api, call, p);
     return rc;
 }
 
@@ -416,40 +406,40 @@ static int functions_section(mcp_section *sec, const mcp_profile *p, void *ud)
 {
     (void)ud;
     const cJSON *args = anl_api->section_args(sec);
-    double tv = anl_arg_num(args, "top_n", FN_SECTION_TOP_N);
+    double tv = plugin_arg_num(args, "top_n", FN_SECTION_TOP_N);
     size_t top_n = tv < 1 ? 1 : tv > 100 ? 100 : (size_t)tv;
-    bool mem_only = !strcmp(anl_arg_str(args, "focus", "all"), "memory");
+    bool mem_only = !strcmp(plugin_arg_str(args, "focus", "all"), "memory");
     fn_ctx x;
-    if (!collect(&x, p, ANL_ALL_FILES)) {
+    if (!collect(&x, p, PLUGIN_ALL_FILES)) {
         ctx_free(&x);
         anl_api->set_error(anl_api->section_plugin(sec), "out of memory");
         return MCP_NOMEM;
     }
     if (x.na)
         qsort(x.a, x.na, sizeof *x.a, mem_only ? cmp_mem : cmp_cpu);
-    anl_buf b;
-    anl_buf_init(&b);
+    textbuf b;
+    textbuf_init(&b);
     cJSON *data = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(data, "functions");
     bool any_diff = false;
     if (!x.na)
-        anl_puts(&b, "No function has samples.\n");
+        textbuf_puts(&b, "No function has samples.\n");
     else
-        anl_printf(&b, "By %s, summed over each function's lines:\n",
-                   mem_only ? "MB allocated" : "CPU share");
+        textbuf_printf(&b, "By %s, summed over each function's lines:\n",
+                       mem_only ? "MB allocated" : "CPU share");
     for (size_t i = 0; i < x.na && i < top_n; i++) {
         agg_text(&x, &x.a[i], i + 1, x.sm->memory, &b);
         cJSON_AddItemToArray(arr, agg_json(&x, &x.a[i], i + 1));
         any_diff |= record_differs(&x.a[i]);
     }
     if (x.na > top_n)
-        anl_printf(&b, "(%zu more; get_function_summary lists them)\n", x.na - top_n);
+        textbuf_printf(&b, "(%zu more; get_function_summary lists them)\n", x.na - top_n);
     if (any_diff)
-        anl_printf(&b, "%s\n", undercount_note);
+        textbuf_printf(&b, "%s\n", undercount_note);
     cJSON_AddNumberToObject(data, "total", (double)x.na);
-    anl_api->section_text(sec, "%s", anl_str(&b));
+    anl_api->section_text(sec, "%s", textbuf_str(&b));
     anl_api->section_data(sec, data);
-    anl_buf_free(&b);
+    textbuf_free(&b);
     ctx_free(&x);
     return MCP_OK;
 }

@@ -100,7 +100,7 @@ static bool collect(gpu_set *s, const mcp_profile *p, size_t only_fi, bool by_me
     if (!s->e)
         return false;
     for (size_t fi = 0; fi < s->n_files; fi++) {
-        if (only_fi != ANL_ALL_FILES && fi != only_fi)
+        if (only_fi != PLUGIN_ALL_FILES && fi != only_fi)
             continue;
         for (size_t i = 0; i < s->files[fi].info->n_lines; i++) {
             const mcp_prof_line *l = anl_api->profile_line(p, fi, i);
@@ -114,21 +114,21 @@ static bool collect(gpu_set *s, const mcp_profile *p, size_t only_fi, bool by_me
     return true;
 }
 
-static void ent_text(gpu_set *s, const gpu_ent *e, size_t rank, anl_buf *b)
+static void ent_text(gpu_set *s, const gpu_ent *e, size_t rank, textbuf *b)
 {
     anl_file *af = &s->files[e->fi];
     const mcp_metrics *m = &e->l->m;
     const anl_func *fn = anl_func_of(af, e->l->lineno);
-    anl_printf(b, "%zu. %s:%u in %s: GPU %.1f%%", rank, af->info->display_path, e->l->lineno,
-               fn->module ? "<module>" : fn->name, m->gpu_percent);
+    textbuf_printf(b, "%zu. %s:%u in %s: GPU %.1f%%", rank, af->info->display_path, e->l->lineno,
+                   fn->module ? "<module>" : fn->name, m->gpu_percent);
     if (s->memory_valid)
-        anl_printf(b, ", GPU memory avg %.0f MB / peak %.0f MB", m->gpu_avg_mb, m->gpu_peak_mb);
-    anl_printf(b, "; CPU %.1f%%", anl_cpu(m));
+        textbuf_printf(b, ", GPU memory avg %.0f MB / peak %.0f MB", m->gpu_avg_mb, m->gpu_peak_mb);
+    textbuf_printf(b, "; CPU %.1f%%", anl_cpu(m));
     if (m->copy_mb_s > 0)
-        anl_printf(b, "; copies %.0f MB/s", m->copy_mb_s);
-    anl_puts(b, "\n   ");
-    anl_put_source(b, e->l->source, GPU_SOURCE_MAX);
-    anl_puts(b, "\n");
+        textbuf_printf(b, "; copies %.0f MB/s", m->copy_mb_s);
+    textbuf_puts(b, "\n   ");
+    srcline_put(b, e->l->source, GPU_SOURCE_MAX);
+    textbuf_puts(b, "\n");
 }
 
 static cJSON *ent_json(gpu_set *s, const gpu_ent *e, size_t rank)
@@ -168,7 +168,7 @@ static const char *no_data_reason(const gpu_set *s, bool any_line)
 
 static bool any_gpu_line(const gpu_set *s, size_t only_fi)
 {
-    if (only_fi == ANL_ALL_FILES)
+    if (only_fi == PLUGIN_ALL_FILES)
         return s->n > 0;
     for (size_t fi = 0; fi < s->n_files; fi++)
         for (size_t i = 0; i < s->files[fi].info->n_lines; i++) {
@@ -189,21 +189,17 @@ static const char *semantics(const gpu_set *s)
 static int get_gpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const mcp_profile *p = anl_open(call, args);
+    size_t only_fi;
+    const mcp_profile *p = plugin_open_profile_file(anl_api, call, args, &only_fi);
     if (!p)
         return MCP_ERROR;
-    size_t only_fi;
-    if (!anl_file_arg(call, p, args, &only_fi)) {
-        anl_close(call, p);
-        return MCP_ERROR;
-    }
-    bool by_memory = !strcmp(anl_arg_str(args, "sort_by", "utilization"), "memory");
-    size_t top_n = (size_t)anl_arg_num(args, "top_n", GPU_DEFAULT_TOP_N);
-    size_t max_bytes = (size_t)anl_arg_num(args, "max_bytes", GPU_DEFAULT_MAX_BYTES);
+    bool by_memory = !strcmp(plugin_arg_str(args, "sort_by", "utilization"), "memory");
+    size_t top_n = plugin_arg_size(args, "top_n", GPU_DEFAULT_TOP_N);
+    size_t max_bytes = plugin_arg_size(args, "max_bytes", GPU_DEFAULT_MAX_BYTES);
     gpu_set s;
     if (!collect(&s, p, only_fi, by_memory)) {
         set_free(&s);
-        anl_close(call, p);
+        plugin_close_profile(anl_api, call, p);
         anl_api->result_error(call, NULL, "out of memory while analyzing the profile");
         return MCP_NOMEM;
     }
@@ -217,7 +213,7 @@ static int get_gpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
     cJSON_AddBoolToObject(out, "has_gpu_data", anywhere);
     cJSON_AddBoolToObject(out, "memory_figures", s.memory_valid);
     cJSON_AddStringToObject(out, "sort_by", by_memory && s.memory_valid ? "memory" : "utilization");
-    if (only_fi != ANL_ALL_FILES)
+    if (only_fi != PLUGIN_ALL_FILES)
         cJSON_AddStringToObject(out, "file_filter", s.files[only_fi].info->display_path);
     else
         cJSON_AddNullToObject(out, "file_filter");
@@ -226,50 +222,50 @@ static int get_gpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
     else
         cJSON_AddNullToObject(out, "how_to_enable");
     cJSON *arr = cJSON_AddArrayToObject(out, "lines");
-    anl_buf text, body, entry;
-    anl_buf_init(&text);
-    anl_buf_init(&body);
-    anl_buf_init(&entry);
+    textbuf text, body, entry;
+    textbuf_init(&text);
+    textbuf_init(&body);
+    textbuf_init(&entry);
     size_t shown = 0;
     bool cut_by_bytes = false;
     if (why) {
-        anl_printf(&text, "No GPU data in profile %s: %s.\n%s\n", sm->id, why,
-                   sm->gpu ? "" : how_to_enable);
+        textbuf_printf(&text, "No GPU data in profile %s: %s.\n%s\n", sm->id, why,
+                       sm->gpu ? "" : how_to_enable);
     } else {
         for (size_t i = 0; i < s.n && shown < top_n; i++) {
-            anl_buf_cut(&entry, 0);
+            textbuf_cut(&entry, 0);
             ent_text(&s, &s.e[i], shown + 1, &entry);
             if (body.len + entry.len + GPU_FOOTER_RESERVE > max_bytes && shown > 0) {
                 cut_by_bytes = true;
                 break;
             }
-            anl_putn(&body, anl_str(&entry), entry.len);
+            textbuf_putn(&body, textbuf_str(&entry), entry.len);
             cJSON_AddItemToArray(arr, ent_json(&s, &s.e[i], shown + 1));
             shown++;
         }
-        anl_printf(&text, "GPU hotspots of profile %s (device %s)", sm->id,
-                   sm->gpu_device && *sm->gpu_device ? sm->gpu_device : "unknown");
-        if (only_fi != ANL_ALL_FILES)
-            anl_printf(&text, " in %s", s.files[only_fi].info->display_path);
-        anl_printf(&text, ": %zu of %zu lines, by %s; %s.\n", shown, s.n,
-                   by_memory && s.memory_valid ? "GPU peak memory" : "GPU utilisation",
-                   semantics(&s));
+        textbuf_printf(&text, "GPU hotspots of profile %s (device %s)", sm->id,
+                       sm->gpu_device && *sm->gpu_device ? sm->gpu_device : "unknown");
+        if (only_fi != PLUGIN_ALL_FILES)
+            textbuf_printf(&text, " in %s", s.files[only_fi].info->display_path);
+        textbuf_printf(&text, ": %zu of %zu lines, by %s; %s.\n", shown, s.n,
+                       by_memory && s.memory_valid ? "GPU peak memory" : "GPU utilisation",
+                       semantics(&s));
         if (!s.n)
-            anl_puts(&text, "No line of this file used the GPU.\n");
-        anl_putn(&text, anl_str(&body), body.len);
+            textbuf_puts(&text, "No line of this file used the GPU.\n");
+        textbuf_putn(&text, textbuf_str(&body), body.len);
     }
     char note[200] = "";
     if (!why && shown < s.n) {
         snprintf(note, sizeof note, "%zu more lines not shown: raise %s (now %zu).", s.n - shown,
                  cut_by_bytes ? "max_bytes" : "top_n", cut_by_bytes ? max_bytes : top_n);
-        anl_printf(&text, "(%s)\n", note);
+        textbuf_printf(&text, "(%s)\n", note);
     }
     if (text.len > max_bytes) {
         size_t n = max_bytes - 24;
         while (n > 0 && ((unsigned char)text.s[n] & 0xC0) == 0x80)
             n--;
-        anl_buf_cut(&text, n);
-        anl_puts(&text, "\n(cut at max_bytes)\n");
+        textbuf_cut(&text, n);
+        textbuf_puts(&text, "\n(cut at max_bytes)\n");
     }
     size_t total = why ? 0 : s.n;
     cJSON_AddNumberToObject(out, "total", (double)total);
@@ -287,22 +283,15 @@ static int get_gpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
         anl_api->result_error(call, NULL, "out of memory while analyzing the profile");
         rc = MCP_NOMEM;
     } else {
-        anl_api->result_text(call, "%s", anl_str(&text));
+        anl_api->result_text(call, "%s", textbuf_str(&text));
         anl_api->result_structured(call, out);
     }
-    anl_buf_free(&text);
-    anl_buf_free(&body);
-    anl_buf_free(&entry);
+    textbuf_free(&text);
+    textbuf_free(&body);
+    textbuf_free(&entry);
     set_free(&s);
-    anl_close(call, p);
+    plugin_close_profile(anl_api, call, p);
     return rc;
-}
-
-static bool is_import(const char *src)
-{
-    while (*src == ' ' || *src == '\t')
-        src++;
-    return !strncmp(src, "import ", 7) || !strncmp(src, "from ", 5);
 }
 
 /* ---- analyze_profile section ---- */
@@ -310,10 +299,10 @@ static bool is_import(const char *src)
 static int gpu_section(mcp_section *sec, const mcp_profile *p, void *ud)
 {
     (void)ud;
-    double tv = anl_arg_num(anl_api->section_args(sec), "top_n", GPU_SECTION_TOP_N);
+    double tv = plugin_arg_num(anl_api->section_args(sec), "top_n", GPU_SECTION_TOP_N);
     size_t top_n = tv < 1 ? 1 : tv > 100 ? 100 : (size_t)tv;
     gpu_set s;
-    if (!collect(&s, p, ANL_ALL_FILES, false)) {
+    if (!collect(&s, p, PLUGIN_ALL_FILES, false)) {
         set_free(&s);
         anl_api->set_error(anl_api->section_plugin(sec), "out of memory");
         return MCP_NOMEM;
@@ -323,54 +312,54 @@ static int gpu_section(mcp_section *sec, const mcp_profile *p, void *ud)
     cJSON_AddBoolToObject(data, "gpu_profiled", s.sm->gpu);
     cJSON_AddBoolToObject(data, "has_gpu_data", s.n > 0);
     cJSON *arr = cJSON_AddArrayToObject(data, "lines");
-    anl_buf b, rec;
-    anl_buf_init(&b);
-    anl_buf_init(&rec);
+    textbuf b, rec;
+    textbuf_init(&b);
+    textbuf_init(&rec);
     if (why) {
-        anl_printf(&b, "No GPU data: %s.%s%s\n", why, s.sm->gpu ? "" : " ",
-                   s.sm->gpu ? "" : how_to_enable);
+        textbuf_printf(&b, "No GPU data: %s.%s%s\n", why, s.sm->gpu ? "" : " ",
+                       s.sm->gpu ? "" : how_to_enable);
     } else {
-        anl_printf(&b, "Device %s; by GPU utilisation (%s):\n",
-                   s.sm->gpu_device && *s.sm->gpu_device ? s.sm->gpu_device : "unknown",
-                   semantics(&s));
+        textbuf_printf(&b, "Device %s; by GPU utilisation (%s):\n",
+                       s.sm->gpu_device && *s.sm->gpu_device ? s.sm->gpu_device : "unknown",
+                       semantics(&s));
         for (size_t i = 0; i < s.n && i < top_n; i++) {
             ent_text(&s, &s.e[i], i + 1, &b);
             cJSON_AddItemToArray(arr, ent_json(&s, &s.e[i], i + 1));
         }
         if (s.n > top_n)
-            anl_printf(&b, "(%zu more; get_gpu_hotspots lists them)\n", s.n - top_n);
+            textbuf_printf(&b, "(%zu more; get_gpu_hotspots lists them)\n", s.n - top_n);
         /* CPU-bound lines while the GPU idles */
         for (size_t fi = 0; fi < s.n_files; fi++) {
             for (size_t i = 0; i < s.files[fi].info->n_lines; i++) {
                 const mcp_prof_line *l = anl_api->profile_line(p, fi, i);
                 double cpu = anl_cpu(&l->m);
                 if (cpu < GPU_IDLE_CPU_PERCENT || l->m.gpu_percent >= GPU_IDLE_GPU_PERCENT ||
-                    is_import(l->source))
+                    srcline_is_import(l->source))
                     continue; /* imports run once on the CPU whatever one does */
-                anl_buf_cut(&rec, 0);
-                anl_printf(&rec,
-                           "holds %.1f%% of CPU while the GPU is %.0f%% busy: this work "
-                           "runs on the CPU; move it to the GPU or overlap it with GPU "
-                           "work (e.g. load data in background workers)",
-                           cpu, l->m.gpu_percent);
+                textbuf_cut(&rec, 0);
+                textbuf_printf(&rec,
+                               "holds %.1f%% of CPU while the GPU is %.0f%% busy: this work "
+                               "runs on the CPU; move it to the GPU or overlap it with GPU "
+                               "work (e.g. load data in background workers)",
+                               cpu, l->m.gpu_percent);
                 anl_api->section_recommend(sec, MCP_SEV_MEDIUM, s.files[fi].info->display_path,
-                                           l->lineno, anl_str(&rec));
+                                           l->lineno, textbuf_str(&rec));
             }
         }
         if (s.memory_valid && s.e[0].l->m.gpu_percent < GPU_LOW_UTIL_PERCENT) {
-            anl_buf_cut(&rec, 0);
-            anl_printf(&rec,
-                       "the GPU is at most %.0f%% busy on any line: it is underused; use "
-                       "bigger batches and keep data on the GPU between steps",
-                       s.e[0].l->m.gpu_percent);
-            anl_api->section_recommend(sec, MCP_SEV_LOW, NULL, 0, anl_str(&rec));
+            textbuf_cut(&rec, 0);
+            textbuf_printf(&rec,
+                           "the GPU is at most %.0f%% busy on any line: it is underused; use "
+                           "bigger batches and keep data on the GPU between steps",
+                           s.e[0].l->m.gpu_percent);
+            anl_api->section_recommend(sec, MCP_SEV_LOW, NULL, 0, textbuf_str(&rec));
         }
     }
     cJSON_AddNumberToObject(data, "total", (double)s.n);
-    anl_api->section_text(sec, "%s", anl_str(&b));
+    anl_api->section_text(sec, "%s", textbuf_str(&b));
     anl_api->section_data(sec, data);
-    anl_buf_free(&b);
-    anl_buf_free(&rec);
+    textbuf_free(&b);
+    textbuf_free(&rec);
     set_free(&s);
     return MCP_OK;
 }

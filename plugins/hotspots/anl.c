@@ -2,7 +2,6 @@
  * (see anl.h). SDK only. */
 #include "anl.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,226 +12,6 @@ const mcp_host_api *anl_api;
 void anl_setup(const mcp_host_api *api)
 {
     anl_api = api;
-}
-
-/* ------------------------------------------------------------------ */
-/* Text buffer                                                          */
-/* ------------------------------------------------------------------ */
-
-void anl_buf_init(anl_buf *b)
-{
-    memset(b, 0, sizeof *b);
-}
-
-void anl_buf_free(anl_buf *b)
-{
-    free(b->s);
-    anl_buf_init(b);
-}
-
-static bool grow(anl_buf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->oom = true;
-        return false;
-    }
-    b->s = s;
-    b->cap = cap;
-    return true;
-}
-
-void anl_putn(anl_buf *b, const char *s, size_t n)
-{
-    if (!grow(b, n))
-        return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void anl_puts(anl_buf *b, const char *s)
-{
-    anl_putn(b, s, strlen(s));
-}
-
-void anl_printf(anl_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    /* ap was started just above (clang 14 analyzer false positive) */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof small) {
-        anl_putn(b, small, (size_t)n);
-        return;
-    }
-    if (!grow(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void anl_buf_cut(anl_buf *b, size_t len)
-{
-    if (len < b->len) {
-        b->len = len;
-        b->s[len] = '\0';
-    }
-}
-
-const char *anl_str(const anl_buf *b)
-{
-    return b->s && !b->oom ? b->s : "";
-}
-
-void anl_put_source(anl_buf *b, const char *src, size_t max)
-{
-    while (*src == ' ' || *src == '\t')
-        src++;
-    size_t n = strlen(src);
-    while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\t' || src[n - 1] == '\r'))
-        n--;
-    if (n <= max) {
-        anl_putn(b, src, n);
-        return;
-    }
-    n = max;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-        n--;
-    anl_putn(b, src, n);
-    anl_puts(b, "...");
-}
-
-/* ------------------------------------------------------------------ */
-/* Arguments, opening, file filter                                      */
-/* ------------------------------------------------------------------ */
-
-const char *anl_arg_str(const cJSON *args, const char *name, const char *dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-double anl_arg_num(const cJSON *args, const char *name, double dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
-bool anl_arg_bool(const cJSON *args, const char *name, bool dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
-}
-
-const mcp_profile *anl_open(mcp_call *call, const cJSON *args)
-{
-    const char *id = anl_arg_str(args, "profile_id", "");
-    const mcp_profile *p = NULL;
-    int rc = anl_api->profile_open(anl_api->call_plugin(call), id, &p);
-    if (rc == MCP_OK)
-        return p;
-    if (rc == MCP_NOTFOUND)
-        anl_api->result_error(call, "call list_profiles to see the stored profile ids",
-                              "profile_id: no profile with id '%.64s'", id);
-    else if (rc == MCP_INVALID)
-        anl_api->result_error(call, "call list_profiles to see the stored profile ids",
-                              "profile_id: '%.64s' is not a valid profile id (1-64 characters "
-                              "of A-Z, a-z, 0-9, '_' and '-')",
-                              id);
-    else
-        anl_api->result_error(call, "profile the program again, or call list_profiles",
-                              "profile_id: profile '%.64s' cannot be read (error %d)", id, rc);
-    return NULL;
-}
-
-void anl_close(mcp_call *call, const mcp_profile *p)
-{
-    if (p)
-        anl_api->profile_release(anl_api->call_plugin(call), p);
-}
-
-static bool ends_with_at_slash(const char *path, const char *q)
-{
-    size_t pl = strlen(path), ql = strlen(q);
-    if (ql == 0 || ql > pl || strcmp(path + pl - ql, q) != 0)
-        return false;
-    return ql == pl || path[pl - ql - 1] == '/' || q[0] == '/';
-}
-
-static bool same_joined(const char *cwd, const char *q, const char *path)
-{
-    size_t cl = strlen(cwd);
-    while (cl > 1 && cwd[cl - 1] == '/')
-        cl--;
-    return cl && strncmp(path, cwd, cl) == 0 && path[cl] == '/' && strcmp(path + cl + 1, q) == 0;
-}
-
-bool anl_file_arg(mcp_call *call, const mcp_profile *p, const cJSON *args, size_t *fi)
-{
-    const char *q = anl_arg_str(args, "file", NULL);
-    *fi = ANL_ALL_FILES;
-    if (!q)
-        return true;
-    const mcp_prof_summary *sm = anl_api->profile_summary(p);
-    while (q[0] == '.' && q[1] == '/')
-        q += 2;
-    size_t n = sm->n_files, matches = 0, first = ANL_ALL_FILES;
-    for (int level = 0; level < 3 && matches == 0; level++) {
-        for (size_t i = 0; i < n; i++) {
-            const mcp_prof_file *f = anl_api->profile_file(p, i);
-            bool hit = level == 0 ? strcmp(f->path, q) == 0 ||
-                                        (q[0] != '/' && same_joined(sm->cwd, q, f->path))
-                       : level == 1 ? strcmp(f->display_path, q) == 0
-                                    : ends_with_at_slash(f->path, q);
-            if (hit) {
-                if (!matches)
-                    first = i;
-                matches++;
-            }
-        }
-    }
-    if (matches == 1 && *q) {
-        *fi = first;
-        return true;
-    }
-    anl_buf b;
-    anl_buf_init(&b);
-    size_t listed = 0;
-    for (size_t i = 0; i < n && listed < 10; i++) {
-        const mcp_prof_file *f = anl_api->profile_file(p, i);
-        if (matches > 1 && !ends_with_at_slash(f->path, q) && strcmp(f->display_path, q) != 0 &&
-            strcmp(f->path, q) != 0)
-            continue;
-        anl_printf(&b, "%s%s", listed ? ", " : "", f->display_path);
-        listed++;
-    }
-    if (matches > 1)
-        anl_api->result_error(call, "pass a longer suffix or the full path",
-                              "file: '%.200s' matches %zu files: %s%s", q, matches, anl_str(&b),
-                              matches > listed ? ", ..." : "");
-    else
-        anl_api->result_error(call,
-                              "pass one of the profiled files (its name or a unique path suffix "
-                              "is enough), or leave file out",
-                              "file: '%.200s' is not in profile %s (files: %s%s)", q, sm->id,
-                              n ? anl_str(&b) : "none", n > listed ? ", ..." : "");
-    anl_buf_free(&b);
-    return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -271,54 +50,6 @@ bool anl_scalene_1x(const mcp_prof_summary *sm)
 /* ------------------------------------------------------------------ */
 /* Source lines                                                         */
 /* ------------------------------------------------------------------ */
-
-static int indent_of(const char *s)
-{
-    int n = 0;
-    for (; *s == ' ' || *s == '\t'; s++)
-        n += *s == '\t' ? 8 - n % 8 : 1;
-    return n;
-}
-
-static const char *skip_ws(const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    return s;
-}
-
-/* Blank or comment-only. */
-static bool is_blank(const char *s)
-{
-    s = skip_ws(s);
-    return *s == '\0' || *s == '#' || *s == '\r';
-}
-
-static bool starts_word(const char *s, const char *w)
-{
-    size_t n = strlen(w);
-    return strncmp(s, w, n) == 0 && (s[n] == ' ' || s[n] == '\t' || s[n] == '(');
-}
-
-bool anl_is_loop_header(const char *src)
-{
-    if (!src)
-        return false;
-    const char *s = skip_ws(src);
-    if (starts_word(s, "async"))
-        s = skip_ws(s + 5);
-    return starts_word(s, "for") || starts_word(s, "while");
-}
-
-bool anl_is_def(const char *src)
-{
-    if (!src)
-        return false;
-    const char *s = skip_ws(src);
-    if (starts_word(s, "async"))
-        s = skip_ws(s + 5);
-    return starts_word(s, "def");
-}
 
 /* Replaces bytes that are not valid UTF-8 by '?', in place. */
 static void fix_utf8(char *s, size_t n)
@@ -505,14 +236,14 @@ static char *name_from_def(const char *src, bool *is_class)
 {
     if (!src)
         return NULL;
-    const char *s = skip_ws(src);
+    const char *s = srcline_skip_blanks(src);
     *is_class = false;
-    if (starts_word(s, "async"))
-        s = skip_ws(s + 5);
-    if (starts_word(s, "def"))
-        s = skip_ws(s + 3);
-    else if (starts_word(s, "class")) {
-        s = skip_ws(s + 5);
+    if (srcline_starts_keyword(s, "async"))
+        s = srcline_skip_blanks(s + 5);
+    if (srcline_starts_keyword(s, "def"))
+        s = srcline_skip_blanks(s + 3);
+    else if (srcline_starts_keyword(s, "class")) {
+        s = srcline_skip_blanks(s + 5);
         *is_class = true;
     } else
         return NULL;
@@ -564,7 +295,7 @@ static const mcp_prof_function *record_at(anl_file *f, uint32_t start, bool *use
         if (r->first_line < start && start - r->first_line <= 16 &&
             (!best || r->first_line > best->first_line)) {
             const char *t = anl_text(f, r->first_line);
-            if (t && *skip_ws(t) == '@') {
+            if (t && *srcline_skip_blanks(t) == '@') {
                 best = r;
                 best_i = i;
             }
@@ -612,9 +343,9 @@ static uint32_t derive_end(anl_file *f, uint32_t start, int def_indent)
     uint32_t last_known = start, after_sig = start;
     const char *t0 = anl_text(f, start);
     /* a decorated function: the range starts at the decorator; skip to def */
-    if (t0 && *skip_ws(t0) == '@' && disk) {
+    if (t0 && *srcline_skip_blanks(t0) == '@' && disk) {
         for (uint32_t k = start + 1; k <= f->disk_n && k < start + 32; k++) {
-            if (anl_is_def(f->disk_lines[k - 1])) {
+            if (srcline_is_def(f->disk_lines[k - 1])) {
                 after_sig = k;
                 break;
             }
@@ -633,10 +364,10 @@ static uint32_t derive_end(anl_file *f, uint32_t start, int def_indent)
             bool was_in = in_str;
             if (quotes % 2)
                 in_str = !in_str;
-            if (was_in || is_blank(t))
+            if (was_in || srcline_is_blank(t))
                 continue;
-            const char *s = skip_ws(t);
-            if (indent_of(t) <= def_indent && *s != ')' && *s != ']' && *s != '}')
+            const char *s = srcline_skip_blanks(t);
+            if (srcline_indent(t) <= def_indent && *s != ')' && *s != ']' && *s != '}')
                 return last_known;
             last_known = k;
         }
@@ -644,10 +375,11 @@ static uint32_t derive_end(anl_file *f, uint32_t start, int def_indent)
     }
     for (size_t i = 0; i < f->info->n_lines; i++) {
         const mcp_prof_line *l = anl_api->profile_line(f->p, f->fi, i);
-        if (l->lineno <= start || is_blank(l->source))
+        if (l->lineno <= start || srcline_is_blank(l->source))
             continue;
-        const char *s = skip_ws(l->source);
-        if (indent_of(l->source) <= def_indent && *s != ')' && *s != ']' && *s != '}' && *s != '@')
+        const char *s = srcline_skip_blanks(l->source);
+        if (srcline_indent(l->source) <= def_indent && *s != ')' && *s != ']' && *s != '}' &&
+            *s != '@')
             return last_known;
         last_known = l->lineno;
     }
@@ -666,7 +398,7 @@ static uint32_t last_code_line(anl_file *f, uint32_t from, uint32_t to)
             const mcp_prof_line *l = anl_api->profile_find_line(f->p, f->fi, k);
             t = l ? l->source : NULL;
         }
-        if (t && !is_blank(t))
+        if (t && !srcline_is_blank(t))
             return k;
     }
     return from;
@@ -737,7 +469,7 @@ static void build_funcs(anl_file *f)
             if (!r->first_line)
                 continue;
             const char *t = anl_text(f, r->first_line);
-            int ind = t ? indent_of(t) : 0; /* unknown: most functions are top level */
+            int ind = t ? srcline_indent(t) : 0; /* unknown: most functions are top level */
             if (!add_func(f, &cap, r->first_line, derive_end(f, r->first_line, ind)))
                 break;
             f->funcs[f->n_funcs - 1].rec = r;
@@ -819,7 +551,7 @@ bool anl_loop_of(anl_file *f, uint32_t lineno, uint32_t *start, uint32_t *end)
             return false;
         /* Scalene gives a line outside loops itself as its loop (and a def
          * line its function): only a real loop header counts */
-        if (!anl_is_loop_header(anl_text(f, l->loop_start)))
+        if (!srcline_is_loop_header(anl_text(f, l->loop_start)))
             return false;
         *start = l->loop_start;
         *end = l->loop_end;
@@ -829,30 +561,30 @@ bool anl_loop_of(anl_file *f, uint32_t lineno, uint32_t *start, uint32_t *end)
         return false;
     /* walk up through less indented lines; the outermost loop header wins */
     const char *t = f->disk_lines[lineno - 1];
-    int cur = indent_of(t);
-    uint32_t outer = anl_is_loop_header(t) ? lineno : 0;
+    int cur = srcline_indent(t);
+    uint32_t outer = srcline_is_loop_header(t) ? lineno : 0;
     for (uint32_t k = lineno - 1; k >= 1 && cur > 0; k--) {
         const char *s = f->disk_lines[k - 1];
-        if (is_blank(s))
+        if (srcline_is_blank(s))
             continue;
-        int ind = indent_of(s);
+        int ind = srcline_indent(s);
         if (ind >= cur)
             continue;
         cur = ind;
-        if (anl_is_loop_header(s))
+        if (srcline_is_loop_header(s))
             outer = k;
-        else if (anl_is_def(s) || starts_word(skip_ws(s), "class"))
+        else if (srcline_is_def(s) || srcline_starts_keyword(s, "class"))
             break;
     }
     if (!outer)
         return false;
-    int hi = indent_of(f->disk_lines[outer - 1]);
+    int hi = srcline_indent(f->disk_lines[outer - 1]);
     uint32_t last = outer;
     for (uint32_t k = outer + 1; k <= f->disk_n; k++) {
         const char *s = f->disk_lines[k - 1];
-        if (is_blank(s))
+        if (srcline_is_blank(s))
             continue;
-        if (indent_of(s) <= hi)
+        if (srcline_indent(s) <= hi)
             break;
         last = k;
     }
@@ -898,7 +630,7 @@ const char *anl_frame_display(const mcp_profile *p, const char *path, size_t *fi
         }
     }
     if (fi_out)
-        *fi_out = ANL_ALL_FILES;
+        *fi_out = PLUGIN_ALL_FILES;
     size_t cl = sm->cwd ? strlen(sm->cwd) : 0;
     while (cl > 1 && sm->cwd[cl - 1] == '/')
         cl--;

@@ -2,11 +2,10 @@
  * anl.h - helpers shared by the hotspots, gpu and functions analyzers.
  *
  * Compiled into each of those plugins (each .so has its own copy, symbols
- * hidden), using only the SDK: what they do a third-party analyzer can do.
+ * hidden), using only the SDK and plugins/common/ (text buffers, arguments,
+ * profile opening and the `file` filter are there): what they do a
+ * third-party analyzer can do.
  *
- *  - anl_buf: a growable text buffer with a byte budget for bounded answers;
- *  - argument helpers, profile opening and the `file` filter, which answer
- *    the tool error (isError with a hint) themselves;
  *  - anl_file: one profiled file's source text (the profile's line texts,
  *    else the file on disk when it still matches) and its functions
  *    (names from Scalene's records, ranges from 2.x line bounds or, for
@@ -21,52 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plugin_args.h"
 #include "scalene_mcp.h"
+#include "srcline.h"
+#include "textbuf.h"
 
 extern const mcp_host_api *anl_api;
 
 void anl_setup(const mcp_host_api *api);
-
-/* ---- text ---- */
-
-typedef struct anl_buf {
-    char *s; /* NUL-terminated when len > 0 or after any write */
-    size_t len, cap;
-    bool oom;
-} anl_buf;
-
-void anl_buf_init(anl_buf *b);
-void anl_buf_free(anl_buf *b);
-void anl_puts(anl_buf *b, const char *s);
-void anl_putn(anl_buf *b, const char *s, size_t n);
-void anl_printf(anl_buf *b, const char *fmt, ...) MCP_PRINTF(2, 3);
-/* Cuts the buffer back to `len` bytes (len <= b->len). */
-void anl_buf_cut(anl_buf *b, size_t len);
-/* "" when nothing was written. */
-const char *anl_str(const anl_buf *b);
-
-/* Appends source text without its indentation, at most `max` bytes (cut on
- * a UTF-8 boundary and marked "..."). */
-void anl_put_source(anl_buf *b, const char *src, size_t max);
-
-/* ---- arguments (already validated against the tool's input schema) ---- */
-
-const char *anl_arg_str(const cJSON *args, const char *name, const char *dflt);
-double anl_arg_num(const cJSON *args, const char *name, double dflt);
-bool anl_arg_bool(const cJSON *args, const char *name, bool dflt);
-
-/* Opens args.profile_id; on failure answers the tool error (with a hint)
- * and returns NULL. Release with anl_close. */
-const mcp_profile *anl_open(mcp_call *call, const cJSON *args);
-void anl_close(mcp_call *call, const mcp_profile *p);
-
-#define ANL_ALL_FILES SIZE_MAX
-
-/* The file args.file names (absolute path, path relative to the run's
- * directory, display path, or a suffix starting after a '/'), or
- * ANL_ALL_FILES when the argument is absent. On no match or an ambiguous
- * one answers the tool error (listing the candidates) and returns false. */
-bool anl_file_arg(mcp_call *call, const mcp_profile *p, const cJSON *args, size_t *fi);
 
 /* ---- metrics ---- */
 
@@ -127,14 +88,9 @@ size_t anl_funcs(anl_file *f, const anl_func **out);
  * false when the line is in no loop (or it cannot be told). */
 bool anl_loop_of(anl_file *f, uint32_t lineno, uint32_t *start, uint32_t *end);
 
-/* A `for`/`while`/`async for` header. */
-bool anl_is_loop_header(const char *src);
-/* A `def`/`async def` line. */
-bool anl_is_def(const char *src);
-
 /* Display path of a stack frame's file `path` (NUL-terminated): the profile
  * file's display path when it names one (*fi_out, may be NULL, gets its
- * index, else ANL_ALL_FILES), else the path relative to the run's cwd (a
+ * index, else PLUGIN_ALL_FILES), else the path relative to the run's cwd (a
  * pointer into `path`). */
 const char *anl_frame_display(const mcp_profile *p, const char *path, size_t *fi_out);
 

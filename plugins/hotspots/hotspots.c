@@ -134,7 +134,7 @@ static void loop_region(anl_file *af, const mcp_prof_line *l, uint32_t *rs, uint
         return;
     if (l->region_start == l->func_start && l->region_end == l->func_end)
         return;
-    if (!anl_is_loop_header(anl_text(af, l->region_start)))
+    if (!srcline_is_loop_header(anl_text(af, l->region_start)))
         return;
     *rs = l->region_start;
     *re = l->region_end;
@@ -145,14 +145,14 @@ static bool cpu_collect(hs_ctx *x, size_t only_fi)
 {
     size_t n = 0;
     for (size_t fi = 0; fi < x->n_files; fi++)
-        if (only_fi == ANL_ALL_FILES || fi == only_fi)
+        if (only_fi == PLUGIN_ALL_FILES || fi == only_fi)
             n += x->files[fi].info->n_lines;
     x->c = malloc((n + 1) * sizeof *x->c);
     x->h = malloc((n + 1) * sizeof *x->h);
     if (!x->c || !x->h)
         return !(x->oom = true);
     for (size_t fi = 0; fi < x->n_files; fi++) {
-        if (only_fi != ANL_ALL_FILES && fi != only_fi)
+        if (only_fi != PLUGIN_ALL_FILES && fi != only_fi)
             continue;
         anl_file *af = &x->files[fi];
         for (size_t i = 0; i < af->info->n_lines; i++) {
@@ -221,19 +221,12 @@ static bool hot_is_def_line(hs_ctx *x, const hs_hot *h, const anl_func *fn)
 {
     if (h->region || fn->module || h->first != fn->start)
         return false;
-    return anl_is_def(anl_text(&x->files[h->fi], h->first));
+    return srcline_is_def(anl_text(&x->files[h->fi], h->first));
 }
 
 static const char *func_display(const anl_func *fn)
 {
     return fn->module ? "<module>" : fn->name;
-}
-
-static bool is_import(const char *src)
-{
-    while (src && (*src == ' ' || *src == '\t'))
-        src++;
-    return src && (!strncmp(src, "import ", 7) || !strncmp(src, "from ", 5));
 }
 
 /* What dominates a hotspot's time, and what to do, for recommendations. */
@@ -242,7 +235,7 @@ static const char *cpu_advice(hs_ctx *x, const hs_hot *h, const anl_func *fn, bo
     if (hot_is_def_line(x, h, fn))
         return "on its def line, which is the jump back of its loops (Python 3.11+): speed up "
                "the loops in this function";
-    if (!h->region && is_import(hot_line(x, h, 0)->source))
+    if (!h->region && srcline_is_import(hot_line(x, h, 0)->source))
         return "spent importing: import the module lazily where it is needed, or drop it";
     double total = h->py + h->nat + h->sys, alloc = 0;
     for (size_t k = 0; k < h->nc; k++)
@@ -293,25 +286,25 @@ static int min_indent(anl_file *af, uint32_t from, uint32_t to)
     return best < 0 ? 0 : best;
 }
 
-static void put_code_line(anl_buf *b, const char *mark, uint32_t lineno, int width, const char *t,
+static void put_code_line(textbuf *b, const char *mark, uint32_t lineno, int width, const char *t,
                           int strip)
 {
     int n = 0;
     while (n < strip && t[n] == ' ')
         n++;
-    anl_printf(b, "   %s%*u | ", mark, width, lineno);
+    textbuf_printf(b, "   %s%*u | ", mark, width, lineno);
     const char *s = t + n;
     size_t len = strlen(s);
     if (len > HS_SOURCE_MAX) {
         len = HS_SOURCE_MAX;
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
             len--;
-        anl_putn(b, s, len);
-        anl_puts(b, "...");
+        textbuf_putn(b, s, len);
+        textbuf_puts(b, "...");
     } else {
-        anl_puts(b, s);
+        textbuf_puts(b, s);
     }
-    anl_puts(b, "\n");
+    textbuf_puts(b, "\n");
 }
 
 static bool is_member(const hs_ctx *x, const hs_hot *h, uint32_t lineno)
@@ -330,31 +323,31 @@ static const char *context_origin(anl_file *af)
 }
 
 static void cpu_hot_text(hs_ctx *x, const hs_hot *h, size_t rank, int context, bool compact,
-                         anl_buf *b)
+                         textbuf *b)
 {
     anl_file *af = &x->files[h->fi];
     const anl_func *fn = anl_func_of(af, h->first);
     bool def_line = hot_is_def_line(x, h, fn);
-    anl_printf(b, "%zu. %s:%u", rank, af->info->display_path, h->first);
+    textbuf_printf(b, "%zu. %s:%u", rank, af->info->display_path, h->first);
     if (h->last != h->first)
-        anl_printf(b, "-%u", h->last);
-    anl_printf(b, " in %s: %.1f%% CPU [%s]", func_display(fn), h->cpu,
-               anl_severity_name(anl_cpu_severity(h->cpu)));
+        textbuf_printf(b, "-%u", h->last);
+    textbuf_printf(b, " in %s: %.1f%% CPU [%s]", func_display(fn), h->cpu,
+                   anl_severity_name(anl_cpu_severity(h->cpu)));
     if (h->region)
-        anl_printf(b, ", loop region of %zu lines at %.1f%% each", h->nc, h->per_line);
-    anl_puts(b, "\n");
+        textbuf_printf(b, ", loop region of %zu lines at %.1f%% each", h->nc, h->per_line);
+    textbuf_puts(b, "\n");
     if (compact)
         return;
-    anl_printf(b, "   python %.1f, native %.1f, system %.1f", h->py, h->nat, h->sys);
+    textbuf_printf(b, "   python %.1f, native %.1f, system %.1f", h->py, h->nat, h->sys);
     if (h->core >= 0)
-        anl_printf(b, "; cores busy %.0f%%", h->core * 100);
+        textbuf_printf(b, "; cores busy %.0f%%", h->core * 100);
     uint32_t ls, le;
     if (!h->region && anl_loop_of(af, h->first, &ls, &le))
-        anl_printf(b, "; in loop %u-%u", ls, le);
-    anl_puts(b, "\n");
+        textbuf_printf(b, "; in loop %u-%u", ls, le);
+    textbuf_puts(b, "\n");
     if (def_line)
-        anl_puts(b, "   note: time on a def line is usually the jump back of a loop in the "
-                    "function (Python 3.11+ gives it no line number)\n");
+        textbuf_puts(b, "   note: time on a def line is usually the jump back of a loop in the "
+                        "function (Python 3.11+ gives it no line number)\n");
     uint32_t from = h->first, to = h->last;
     if (context > 0) {
         from = h->first > (uint32_t)context ? h->first - (uint32_t)context : 1;
@@ -374,7 +367,7 @@ static void cpu_hot_text(hs_ctx *x, const hs_hot *h, size_t rank, int context, b
         if (!t)
             continue;
         if (context == 0 && printed == HS_REGION_MAX_LINES) {
-            anl_printf(b, "   ... %zu more lines of the region\n", h->nc - printed);
+            textbuf_printf(b, "   ... %zu more lines of the region\n", h->nc - printed);
             break;
         }
         put_code_line(b, context > 0 ? (member ? "> " : "  ") : "", k, width, t, strip);
@@ -472,13 +465,13 @@ static cJSON *cpu_hot_json(hs_ctx *x, const hs_hot *h, size_t rank, int context)
 
 /* Adds `entry` to `body` when the whole answer still fits max_bytes (the
  * first entry is always added, compacted by the caller if need be). */
-static bool fits(size_t head, const anl_buf *body, const anl_buf *entry, size_t max_bytes)
+static bool fits(size_t head, const textbuf *body, const textbuf *entry, size_t max_bytes)
 {
     return head + body->len + entry->len + HS_FOOTER_RESERVE <= max_bytes;
 }
 
 /* Final guard: the text never exceeds max_bytes. */
-static void hard_cap(anl_buf *b, size_t max_bytes)
+static void hard_cap(textbuf *b, size_t max_bytes)
 {
     if (b->len <= max_bytes)
         return;
@@ -486,20 +479,8 @@ static void hard_cap(anl_buf *b, size_t max_bytes)
     size_t n = max_bytes > sizeof cut ? max_bytes - sizeof cut : 0;
     while (n > 0 && ((unsigned char)b->s[n] & 0xC0) == 0x80)
         n--;
-    anl_buf_cut(b, n);
-    anl_puts(b, cut);
-}
-
-static size_t arg_size(const cJSON *args, const char *name, size_t dflt)
-{
-    double v = anl_arg_num(args, name, (double)dflt);
-    return v < 0 ? 0 : (size_t)v;
-}
-
-static int answer_oom(mcp_call *call)
-{
-    anl_api->result_error(call, NULL, "out of memory while analyzing the profile");
-    return MCP_NOMEM;
+    textbuf_cut(b, n);
+    textbuf_puts(b, cut);
 }
 
 /* ------------------------------------------------------------------ */
@@ -509,41 +490,37 @@ static int answer_oom(mcp_call *call)
 static int get_cpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const mcp_profile *p = anl_open(call, args);
+    size_t only_fi;
+    const mcp_profile *p = plugin_open_profile_file(anl_api, call, args, &only_fi);
     if (!p)
         return MCP_ERROR;
-    size_t only_fi;
-    if (!anl_file_arg(call, p, args, &only_fi)) {
-        anl_close(call, p);
-        return MCP_ERROR;
-    }
-    size_t top_n = arg_size(args, "top_n", HS_DEFAULT_TOP_N);
-    double min_pct = anl_arg_num(args, "min_percent", 1.0);
-    int context = (int)arg_size(args, "context_lines", 0);
-    size_t max_bytes = arg_size(args, "max_bytes", HS_DEFAULT_MAX_BYTES);
+    size_t top_n = plugin_arg_size(args, "top_n", HS_DEFAULT_TOP_N);
+    double min_pct = plugin_arg_num(args, "min_percent", 1.0);
+    int context = (int)plugin_arg_size(args, "context_lines", 0);
+    size_t max_bytes = plugin_arg_size(args, "max_bytes", HS_DEFAULT_MAX_BYTES);
     hs_ctx x;
     if (!ctx_init(&x, p) || !cpu_collect(&x, only_fi)) {
         ctx_free(&x);
-        anl_close(call, p);
-        return answer_oom(call);
+        plugin_close_profile(anl_api, call, p);
+        return plugin_answer_oom(anl_api, call);
     }
     const mcp_prof_summary *sm = x.sm;
     size_t total = 0;
     while (total < x.nh && x.h[total].cpu >= min_pct)
         total++;
 
-    anl_buf head, body, entry;
-    anl_buf_init(&head);
-    anl_buf_init(&body);
-    anl_buf_init(&entry);
-    anl_printf(&head,
-               "CPU hotspots of profile %s (Scalene %s, %.2f s; CPU python %.1f%%, "
-               "native %.1f%%, system %.1f%%)",
-               sm->id, sm->scalene_version, sm->elapsed_sec, sm->cpu_python, sm->cpu_native,
-               sm->cpu_system);
-    if (only_fi != ANL_ALL_FILES)
-        anl_printf(&head, " in %s", x.files[only_fi].info->display_path);
-    anl_puts(&head, "\n");
+    textbuf head, body, entry;
+    textbuf_init(&head);
+    textbuf_init(&body);
+    textbuf_init(&entry);
+    textbuf_printf(&head,
+                   "CPU hotspots of profile %s (Scalene %s, %.2f s; CPU python %.1f%%, "
+                   "native %.1f%%, system %.1f%%)",
+                   sm->id, sm->scalene_version, sm->elapsed_sec, sm->cpu_python, sm->cpu_native,
+                   sm->cpu_system);
+    if (only_fi != PLUGIN_ALL_FILES)
+        textbuf_printf(&head, " in %s", x.files[only_fi].info->display_path);
+    textbuf_puts(&head, "\n");
 
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "profile_id", sm->id);
@@ -552,7 +529,7 @@ static int get_cpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
     cJSON_AddNumberToObject(out, "cpu_python_percent", sm->cpu_python);
     cJSON_AddNumberToObject(out, "cpu_native_percent", sm->cpu_native);
     cJSON_AddNumberToObject(out, "cpu_system_percent", sm->cpu_system);
-    if (only_fi != ANL_ALL_FILES)
+    if (only_fi != PLUGIN_ALL_FILES)
         cJSON_AddStringToObject(out, "file_filter", x.files[only_fi].info->display_path);
     else
         cJSON_AddNullToObject(out, "file_filter");
@@ -563,42 +540,42 @@ static int get_cpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
     bool any_region = false, cut_by_bytes = false;
     for (size_t i = 0; i < total && shown < top_n; i++) {
         const hs_hot *h = &x.h[i];
-        anl_buf_cut(&entry, 0);
+        textbuf_cut(&entry, 0);
         cpu_hot_text(&x, h, shown + 1, context, false, &entry);
         if (!fits(head.len, &body, &entry, max_bytes)) {
             if (shown > 0) {
                 cut_by_bytes = true;
                 break;
             }
-            anl_buf_cut(&entry, 0);
+            textbuf_cut(&entry, 0);
             cpu_hot_text(&x, h, 1, 0, true, &entry);
         }
-        anl_putn(&body, anl_str(&entry), entry.len);
+        textbuf_putn(&body, textbuf_str(&entry), entry.len);
         cJSON_AddItemToArray(arr, cpu_hot_json(&x, h, shown + 1, context));
         any_region |= h->region;
         shown++;
     }
 
-    anl_buf text;
-    anl_buf_init(&text);
-    anl_putn(&text, anl_str(&head), head.len);
+    textbuf text;
+    textbuf_init(&text);
+    textbuf_putn(&text, textbuf_str(&head), head.len);
     if (total == 0) {
         if (x.nh)
-            anl_printf(&text,
-                       "No %s reaches min_percent %.1f%% of CPU (the largest has "
-                       "%.2f%%); lower min_percent to see them.\n",
-                       x.nh == 1 ? "line" : "line or loop region", min_pct, x.h[0].cpu);
+            textbuf_printf(&text,
+                           "No %s reaches min_percent %.1f%% of CPU (the largest has "
+                           "%.2f%%); lower min_percent to see them.\n",
+                           x.nh == 1 ? "line" : "line or loop region", min_pct, x.h[0].cpu);
         else
-            anl_printf(&text, "No line%s has CPU samples.\n",
-                       only_fi != ANL_ALL_FILES ? " of this file" : "");
+            textbuf_printf(&text, "No line%s has CPU samples.\n",
+                           only_fi != PLUGIN_ALL_FILES ? " of this file" : "");
     } else {
-        anl_printf(&text, "%zu of %zu hotspots at >= %.1f%% of CPU, ranked by CPU share:\n", shown,
-                   total, min_pct);
-        anl_putn(&text, anl_str(&body), body.len);
+        textbuf_printf(&text, "%zu of %zu hotspots at >= %.1f%% of CPU, ranked by CPU share:\n",
+                       shown, total, min_pct);
+        textbuf_putn(&text, textbuf_str(&body), body.len);
     }
     if (any_region)
-        anl_puts(&text, "Loop regions: Scalene 2.x spreads a loop's samples evenly over its "
-                        "lines (header included), so they are reported together.\n");
+        textbuf_puts(&text, "Loop regions: Scalene 2.x spreads a loop's samples evenly over its "
+                            "lines (header included), so they are reported together.\n");
     char note[200] = "";
     if (shown < total) {
         if (cut_by_bytes)
@@ -607,7 +584,7 @@ static int get_cpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
         else
             snprintf(note, sizeof note, "%zu more hotspots not shown: raise top_n (now %zu).",
                      total - shown, top_n);
-        anl_printf(&text, "(%s)\n", note);
+        textbuf_printf(&text, "(%s)\n", note);
     }
     hard_cap(&text, max_bytes);
     cJSON_AddNumberToObject(out, "total", (double)total);
@@ -621,17 +598,17 @@ static int get_cpu_hotspots(mcp_call *call, const cJSON *args, void *ud)
     int rc = MCP_OK;
     if (text.oom || body.oom || head.oom || entry.oom) {
         cJSON_Delete(out);
-        rc = answer_oom(call);
+        rc = plugin_answer_oom(anl_api, call);
     } else {
-        anl_api->result_text(call, "%s", anl_str(&text));
+        anl_api->result_text(call, "%s", textbuf_str(&text));
         anl_api->result_structured(call, out);
     }
-    anl_buf_free(&text);
-    anl_buf_free(&head);
-    anl_buf_free(&body);
-    anl_buf_free(&entry);
+    textbuf_free(&text);
+    textbuf_free(&head);
+    textbuf_free(&body);
+    textbuf_free(&entry);
     ctx_free(&x);
-    anl_close(call, p);
+    plugin_close_profile(anl_api, call, p);
     return rc;
 }
 
@@ -685,7 +662,7 @@ static bool mem_collect(hs_ctx *x, size_t only_fi, bool by_alloc, mem_set *s)
             const mcp_prof_line *l = anl_api->profile_line(x->p, fi, i);
             const mcp_metrics *m = &l->m;
             s->total_alloc += m->malloc_mb;
-            if (only_fi != ANL_ALL_FILES && fi != only_fi)
+            if (only_fi != PLUGIN_ALL_FILES && fi != only_fi)
                 continue;
             if (!(m->peak_mb > 0 || m->malloc_mb > 0 || m->copy_mb_s > 0))
                 continue; /* a malloc sample of 0 MB says nothing */
@@ -728,30 +705,30 @@ static int mem_severity(const mem_set *s, const mcp_prof_line *l)
     return a < b ? a : b;
 }
 
-static void mem_text(hs_ctx *x, const mem_set *s, const hs_mem *e, size_t rank, anl_buf *b)
+static void mem_text(hs_ctx *x, const mem_set *s, const hs_mem *e, size_t rank, textbuf *b)
 {
     anl_file *af = &x->files[e->fi];
     const mcp_metrics *m = &e->l->m;
     const anl_func *fn = anl_func_of(af, e->l->lineno);
-    anl_printf(b, "%zu. %s:%u in %s: ", rank, af->info->display_path, e->l->lineno,
-               func_display(fn));
+    textbuf_printf(b, "%zu. %s:%u in %s: ", rank, af->info->display_path, e->l->lineno,
+                   func_display(fn));
     if (s->by_alloc)
-        anl_printf(b, "allocated %.1f MB (%.0f%% of all), peak %.1f MB", m->malloc_mb,
-                   mem_share(s, e->l) * 100, m->peak_mb);
+        textbuf_printf(b, "allocated %.1f MB (%.0f%% of all), peak %.1f MB", m->malloc_mb,
+                       mem_share(s, e->l) * 100, m->peak_mb);
     else
-        anl_printf(b, "peak %.1f MB (%.0f%% of the %.1f MB footprint), allocated %.1f MB",
-                   m->peak_mb, mem_share(s, e->l) * 100, s->footprint, m->malloc_mb);
-    anl_printf(b, " [%s]\n   %lld malloc sample%s, python %.0f%%",
-               anl_severity_name(mem_severity(s, e->l)), (long long)m->mallocs,
-               m->mallocs == 1 ? "" : "s", m->python_fraction * 100);
+        textbuf_printf(b, "peak %.1f MB (%.0f%% of the %.1f MB footprint), allocated %.1f MB",
+                       m->peak_mb, mem_share(s, e->l) * 100, s->footprint, m->malloc_mb);
+    textbuf_printf(b, " [%s]\n   %lld malloc sample%s, python %.0f%%",
+                   anl_severity_name(mem_severity(s, e->l)), (long long)m->mallocs,
+                   m->mallocs == 1 ? "" : "s", m->python_fraction * 100);
     if (m->copy_mb_s > 0)
-        anl_printf(b, ", copies %.1f MB/s%s", m->copy_mb_s,
-                   m->copy_mb_s >= HS_COPY_HIGH_MB_S ? " (HIGH)" : "");
+        textbuf_printf(b, ", copies %.1f MB/s%s", m->copy_mb_s,
+                       m->copy_mb_s >= HS_COPY_HIGH_MB_S ? " (HIGH)" : "");
     if (anl_cpu(m) > 0)
-        anl_printf(b, ", CPU %.1f%%", anl_cpu(m));
-    anl_puts(b, "\n   ");
-    anl_put_source(b, e->l->source, HS_SOURCE_MAX);
-    anl_puts(b, "\n");
+        textbuf_printf(b, ", CPU %.1f%%", anl_cpu(m));
+    textbuf_puts(b, "\n   ");
+    srcline_put(b, e->l->source, HS_SOURCE_MAX);
+    textbuf_puts(b, "\n");
 }
 
 static cJSON *mem_json(hs_ctx *x, const mem_set *s, const hs_mem *e, size_t rank)
@@ -798,26 +775,22 @@ static const char *no_memory_text =
 static int get_memory_hotspots(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const mcp_profile *p = anl_open(call, args);
+    size_t only_fi;
+    const mcp_profile *p = plugin_open_profile_file(anl_api, call, args, &only_fi);
     if (!p)
         return MCP_ERROR;
-    size_t only_fi;
-    if (!anl_file_arg(call, p, args, &only_fi)) {
-        anl_close(call, p);
-        return MCP_ERROR;
-    }
-    const char *sort_by = anl_arg_str(args, "sort_by", "peak");
+    const char *sort_by = plugin_arg_str(args, "sort_by", "peak");
     bool by_alloc = strcmp(sort_by, "alloc") == 0;
-    size_t top_n = arg_size(args, "top_n", HS_DEFAULT_TOP_N);
-    size_t max_bytes = arg_size(args, "max_bytes", HS_DEFAULT_MAX_BYTES);
+    size_t top_n = plugin_arg_size(args, "top_n", HS_DEFAULT_TOP_N);
+    size_t max_bytes = plugin_arg_size(args, "max_bytes", HS_DEFAULT_MAX_BYTES);
     hs_ctx x;
     mem_set s;
     memset(&s, 0, sizeof s);
     if (!ctx_init(&x, p) || !mem_collect(&x, only_fi, by_alloc, &s)) {
         free(s.m);
         ctx_free(&x);
-        anl_close(call, p);
-        return answer_oom(call);
+        plugin_close_profile(anl_api, call, p);
+        return plugin_answer_oom(anl_api, call);
     }
     const mcp_prof_summary *sm = x.sm;
     cJSON *out = cJSON_CreateObject();
@@ -827,63 +800,63 @@ static int get_memory_hotspots(mcp_call *call, const cJSON *args, void *ud)
     cJSON_AddStringToObject(out, "sort_by", by_alloc ? "alloc" : "peak");
     cJSON_AddNumberToObject(out, "max_footprint_mb", sm->max_footprint_mb);
     cJSON_AddNumberToObject(out, "total_alloc_mb", s.total_alloc);
-    if (only_fi != ANL_ALL_FILES)
+    if (only_fi != PLUGIN_ALL_FILES)
         cJSON_AddStringToObject(out, "file_filter", x.files[only_fi].info->display_path);
     else
         cJSON_AddNullToObject(out, "file_filter");
     cJSON *arr = cJSON_AddArrayToObject(out, "hotspots");
-    anl_buf head, body, entry, text;
-    anl_buf_init(&head);
-    anl_buf_init(&body);
-    anl_buf_init(&entry);
-    anl_buf_init(&text);
-    anl_printf(&head,
-               "Memory hotspots of profile %s (Scalene %s; peak footprint %.1f MB, "
-               "%.1f MB allocated in all)",
-               sm->id, sm->scalene_version, sm->max_footprint_mb, s.total_alloc);
-    if (only_fi != ANL_ALL_FILES)
-        anl_printf(&head, " in %s", x.files[only_fi].info->display_path);
-    anl_puts(&head, "\n");
+    textbuf head, body, entry, text;
+    textbuf_init(&head);
+    textbuf_init(&body);
+    textbuf_init(&entry);
+    textbuf_init(&text);
+    textbuf_printf(&head,
+                   "Memory hotspots of profile %s (Scalene %s; peak footprint %.1f MB, "
+                   "%.1f MB allocated in all)",
+                   sm->id, sm->scalene_version, sm->max_footprint_mb, s.total_alloc);
+    if (only_fi != PLUGIN_ALL_FILES)
+        textbuf_printf(&head, " in %s", x.files[only_fi].info->display_path);
+    textbuf_puts(&head, "\n");
     size_t shown = 0;
     bool cut_by_bytes = false;
     if (sm->memory) {
         for (size_t i = 0; i < s.n && shown < top_n; i++) {
-            anl_buf_cut(&entry, 0);
+            textbuf_cut(&entry, 0);
             mem_text(&x, &s, &s.m[i], shown + 1, &entry);
             if (!fits(head.len, &body, &entry, max_bytes) && shown > 0) {
                 cut_by_bytes = true;
                 break;
             }
-            anl_putn(&body, anl_str(&entry), entry.len);
+            textbuf_putn(&body, textbuf_str(&entry), entry.len);
             cJSON_AddItemToArray(arr, mem_json(&x, &s, &s.m[i], shown + 1));
             shown++;
         }
     }
     size_t total = sm->memory ? s.n : 0;
-    anl_putn(&text, anl_str(&head), head.len);
+    textbuf_putn(&text, textbuf_str(&head), head.len);
     if (!sm->memory) {
-        anl_printf(&text, "%s\n", no_memory_text);
+        textbuf_printf(&text, "%s\n", no_memory_text);
     } else if (total == 0) {
-        anl_puts(&text, "No line has memory samples: nothing allocated enough for Scalene to "
-                        "sample it (about 1 MB per sample in 2.x).\n");
+        textbuf_puts(&text, "No line has memory samples: nothing allocated enough for Scalene to "
+                            "sample it (about 1 MB per sample in 2.x).\n");
     } else {
-        anl_printf(&text, "%zu of %zu lines with memory activity, ranked by %s:\n", shown, total,
-                   by_alloc ? "MB allocated" : "peak MB");
-        anl_putn(&text, anl_str(&body), body.len);
+        textbuf_printf(&text, "%zu of %zu lines with memory activity, ranked by %s:\n", shown,
+                       total, by_alloc ? "MB allocated" : "peak MB");
+        textbuf_putn(&text, textbuf_str(&body), body.len);
         const hs_mem *big = biggest_allocator(&s);
         if (!by_alloc && big && big != &s.m[0] && big->l->m.malloc_mb >= 2 * s.m[0].l->m.peak_mb)
-            anl_printf(&text,
-                       "Note: %s:%u allocated %.1f MB in all (%.0f%% of all allocation) "
-                       "though its peak is %.1f MB: repeated or retained allocation; "
-                       "sort_by=alloc ranks by that.\n",
-                       x.files[big->fi].info->display_path, big->l->lineno, big->l->m.malloc_mb,
-                       100 * big->l->m.malloc_mb / s.total_alloc, big->l->m.peak_mb);
+            textbuf_printf(&text,
+                           "Note: %s:%u allocated %.1f MB in all (%.0f%% of all allocation) "
+                           "though its peak is %.1f MB: repeated or retained allocation; "
+                           "sort_by=alloc ranks by that.\n",
+                           x.files[big->fi].info->display_path, big->l->lineno, big->l->m.malloc_mb,
+                           100 * big->l->m.malloc_mb / s.total_alloc, big->l->m.peak_mb);
     }
     char note[200] = "";
     if (shown < total) {
         snprintf(note, sizeof note, "%zu more lines not shown: raise %s (now %zu).", total - shown,
                  cut_by_bytes ? "max_bytes" : "top_n", cut_by_bytes ? max_bytes : top_n);
-        anl_printf(&text, "(%s)\n", note);
+        textbuf_printf(&text, "(%s)\n", note);
     }
     hard_cap(&text, max_bytes);
     cJSON_AddNumberToObject(out, "total", (double)total);
@@ -898,18 +871,18 @@ static int get_memory_hotspots(mcp_call *call, const cJSON *args, void *ud)
     int rc = MCP_OK;
     if (text.oom || body.oom || entry.oom || head.oom) {
         cJSON_Delete(out);
-        rc = answer_oom(call);
+        rc = plugin_answer_oom(anl_api, call);
     } else {
-        anl_api->result_text(call, "%s", anl_str(&text));
+        anl_api->result_text(call, "%s", textbuf_str(&text));
         anl_api->result_structured(call, out);
     }
-    anl_buf_free(&head);
-    anl_buf_free(&body);
-    anl_buf_free(&entry);
-    anl_buf_free(&text);
+    textbuf_free(&head);
+    textbuf_free(&body);
+    textbuf_free(&entry);
+    textbuf_free(&text);
     free(s.m);
     ctx_free(&x);
-    anl_close(call, p);
+    plugin_close_profile(anl_api, call, p);
     return rc;
 }
 
@@ -918,7 +891,7 @@ static int get_memory_hotspots(mcp_call *call, const cJSON *args, void *ud)
 /* ------------------------------------------------------------------ */
 
 typedef struct cp_target {
-    size_t fi;  /* ANL_ALL_FILES when the leaf's file is not profiled */
+    size_t fi;  /* PLUGIN_ALL_FILES when the leaf's file is not profiled */
     char *file; /* display path (owned) */
     char *func; /* leaf function (owned) */
     uint32_t first, last;
@@ -986,7 +959,7 @@ static int cand_pos_cmp(const void *a, const void *b)
 /* 1-based rank of the CPU hotspot that holds (fi, line), 0 when none. */
 static size_t hot_rank_of(const cp_ctx *c, size_t fi, uint32_t line)
 {
-    if (fi == ANL_ALL_FILES || !c->by_pos)
+    if (fi == PLUGIN_ALL_FILES || !c->by_pos)
         return 0;
     size_t lo = 0, hi = c->x.nc;
     while (lo < hi) {
@@ -1069,7 +1042,7 @@ static bool cp_build(cp_ctx *c)
             continue;
         size_t fi;
         const char *disp = anl_frame_display(c->p, path, &fi);
-        if (c->only_fi != ANL_ALL_FILES && fi != c->only_fi) {
+        if (c->only_fi != PLUGIN_ALL_FILES && fi != c->only_fi) {
             free(path);
             continue;
         }
@@ -1125,14 +1098,14 @@ static bool cp_build(cp_ctx *c)
 
 /* One frame as "function (file:line)"; `folded` also replaces the
  * characters the folded format reserves (';' and line breaks). */
-static void put_frame(const cp_ctx *c, anl_buf *b, const char *frame, bool folded)
+static void put_frame(const cp_ctx *c, textbuf *b, const char *frame, bool folded)
 {
     size_t pl, flen;
     const char *func;
     uint32_t line;
     if (!anl_parse_frame(frame, &pl, &func, &flen, &line)) {
         size_t start = b->len;
-        anl_puts(b, frame);
+        textbuf_puts(b, frame);
         for (size_t i = start; folded && i < b->len; i++)
             if (b->s[i] == ';' || b->s[i] == '\n' || b->s[i] == '\r')
                 b->s[i] = ':';
@@ -1141,24 +1114,24 @@ static void put_frame(const cp_ctx *c, anl_buf *b, const char *frame, bool folde
     char *path = strndup(frame, pl);
     const char *disp = path ? anl_frame_display(c->p, path, NULL) : "?";
     size_t start = b->len;
-    anl_putn(b, func, flen);
-    anl_printf(b, " (%s:%u)", disp, line);
+    textbuf_putn(b, func, flen);
+    textbuf_printf(b, " (%s:%u)", disp, line);
     for (size_t i = start; folded && i < b->len; i++)
         if (b->s[i] == ';' || b->s[i] == '\n' || b->s[i] == '\r')
             b->s[i] = ':';
     free(path);
 }
 
-static void put_path_text(const cp_ctx *c, anl_buf *b, const mcp_prof_stack *st)
+static void put_path_text(const cp_ctx *c, textbuf *b, const mcp_prof_stack *st)
 {
     size_t n = st->n_frames;
     for (size_t i = 0; i < n; i++) {
         if (n > HS_PATH_MAX_FRAMES && i == 2) {
-            anl_printf(b, " > ... %zu frames ...", n - HS_PATH_MAX_FRAMES + 1);
+            textbuf_printf(b, " > ... %zu frames ...", n - HS_PATH_MAX_FRAMES + 1);
             i = n - (HS_PATH_MAX_FRAMES - 3);
         }
         if (i)
-            anl_puts(b, " > ");
+            textbuf_puts(b, " > ");
         put_frame(c, b, st->frames[i], false);
     }
 }
@@ -1206,27 +1179,23 @@ static const char *how_to_get_stacks(const mcp_prof_summary *sm)
 static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const mcp_profile *p = anl_open(call, args);
-    if (!p)
-        return MCP_ERROR;
     cp_ctx c;
     memset(&c, 0, sizeof c);
-    c.p = p;
-    if (!anl_file_arg(call, p, args, &c.only_fi)) {
-        anl_close(call, p);
+    const mcp_profile *p = plugin_open_profile_file(anl_api, call, args, &c.only_fi);
+    if (!p)
         return MCP_ERROR;
-    }
-    bool folded = strcmp(anl_arg_str(args, "format", "paths"), "folded") == 0;
-    size_t top_n = arg_size(args, "top_n", HS_DEFAULT_TOP_N);
-    size_t per = arg_size(args, "paths_per_line", HS_PATHS_PER_TARGET);
-    size_t max_bytes =
-        arg_size(args, "max_bytes", folded ? HS_FOLDED_DEFAULT_MAX_BYTES : HS_DEFAULT_MAX_BYTES);
+    c.p = p;
+    bool folded = strcmp(plugin_arg_str(args, "format", "paths"), "folded") == 0;
+    size_t top_n = plugin_arg_size(args, "top_n", HS_DEFAULT_TOP_N);
+    size_t per = plugin_arg_size(args, "paths_per_line", HS_PATHS_PER_TARGET);
+    size_t max_bytes = plugin_arg_size(args, "max_bytes",
+                                       folded ? HS_FOLDED_DEFAULT_MAX_BYTES : HS_DEFAULT_MAX_BYTES);
     bool have_stacks = anl_api->profile_summary(p)->n_stacks > 0;
     if (!ctx_init(&c.x, p) ||
-        (have_stacks && (!cpu_collect(&c.x, ANL_ALL_FILES) || !cp_build(&c)))) {
+        (have_stacks && (!cpu_collect(&c.x, PLUGIN_ALL_FILES) || !cp_build(&c)))) {
         cp_free(&c);
-        anl_close(call, p);
-        return answer_oom(call);
+        plugin_close_profile(anl_api, call, p);
+        return plugin_answer_oom(anl_api, call);
     }
     const mcp_prof_summary *sm = c.x.sm;
     bool have = sm->n_stacks > 0;
@@ -1234,7 +1203,7 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
     cJSON_AddStringToObject(out, "profile_id", sm->id);
     cJSON_AddBoolToObject(out, "stacks_available", have);
     cJSON_AddStringToObject(out, "format", folded ? "folded" : "paths");
-    if (c.only_fi != ANL_ALL_FILES)
+    if (c.only_fi != PLUGIN_ALL_FILES)
         cJSON_AddStringToObject(out, "file_filter", c.x.files[c.only_fi].info->display_path);
     else
         cJSON_AddNullToObject(out, "file_filter");
@@ -1245,16 +1214,16 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
     else
         cJSON_AddStringToObject(out, "how_to_get", how_to_get_stacks(sm));
     cJSON *targets = cJSON_AddArrayToObject(out, "targets");
-    anl_buf text, body, entry;
-    anl_buf_init(&text);
-    anl_buf_init(&body);
-    anl_buf_init(&entry);
+    textbuf text, body, entry;
+    textbuf_init(&text);
+    textbuf_init(&body);
+    textbuf_init(&entry);
     size_t shown = 0, total = 0;
     bool cut_by_bytes = false;
     char note[200] = "";
     int rc = MCP_OK;
     if (!have) {
-        anl_printf(&text, "Profile %s has no call stacks. %s\n", sm->id, how_to_get_stacks(sm));
+        textbuf_printf(&text, "Profile %s has no call stacks. %s\n", sm->id, how_to_get_stacks(sm));
         cJSON_AddNullToObject(out, "folded");
     } else if (folded) {
         /* the export: every kept stack, heaviest first, integer weights;
@@ -1263,56 +1232,57 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
         total = c.n_order;
         for (size_t k = 0; k < c.n_order; k++) {
             const mcp_prof_stack *st = anl_api->profile_stack(p, c.order[k]);
-            anl_buf_cut(&entry, 0);
+            textbuf_cut(&entry, 0);
             for (size_t i = 0; i < st->n_frames; i++) {
                 if (i)
-                    anl_puts(&entry, ";");
+                    textbuf_puts(&entry, ";");
                 put_frame(&c, &entry, st->frames[i], true);
             }
             int64_t wgt = st->count > 0 ? st->count : (int64_t)llround(st->cpu_fraction * 1e4);
-            anl_printf(&entry, " %lld\n", (long long)wgt);
+            textbuf_printf(&entry, " %lld\n", (long long)wgt);
             if (body.len + entry.len > budget)
                 break; /* the note below names max_bytes: the only limit here */
-            anl_putn(&body, anl_str(&entry), entry.len);
+            textbuf_putn(&body, textbuf_str(&entry), entry.len);
             shown++;
         }
         if (shown < total)
             snprintf(note, sizeof note,
                      "%zu of %zu stacks left out (the lightest): raise max_bytes (now %zu).",
                      total - shown, total, max_bytes);
-        anl_printf(&text,
-                   "Folded stacks of profile %s: %zu line%s (%zu of %zu stacks, "
-                   "heaviest first; weights are sample counts). Save the next block to "
-                   "a file and run `flamegraph.pl FILE > flame.svg`, or open it in "
-                   "speedscope.%s%s\n",
-                   sm->id, shown, shown == 1 ? "" : "s", shown, total, note[0] ? " " : "", note);
-        cJSON_AddStringToObject(out, "folded", anl_str(&body));
+        textbuf_printf(&text,
+                       "Folded stacks of profile %s: %zu line%s (%zu of %zu stacks, "
+                       "heaviest first; weights are sample counts). Save the next block to "
+                       "a file and run `flamegraph.pl FILE > flame.svg`, or open it in "
+                       "speedscope.%s%s\n",
+                       sm->id, shown, shown == 1 ? "" : "s", shown, total, note[0] ? " " : "",
+                       note);
+        cJSON_AddStringToObject(out, "folded", textbuf_str(&body));
     } else {
         total = c.nt;
         for (size_t k = 0; k < c.nt && shown < top_n; k++) {
             const cp_target *t = &c.t[k];
-            anl_buf_cut(&entry, 0);
-            anl_printf(&entry, "%zu. %s:%u", shown + 1, t->file, t->first);
+            textbuf_cut(&entry, 0);
+            textbuf_printf(&entry, "%zu. %s:%u", shown + 1, t->file, t->first);
             if (t->last != t->first)
-                anl_printf(&entry, "-%u", t->last);
-            anl_printf(&entry, " %s: %.1f%% of CPU samples (%lld) via %zu path%s", t->func, t->w,
-                       (long long)t->samples, t->n, t->n == 1 ? "" : "s");
+                textbuf_printf(&entry, "-%u", t->last);
+            textbuf_printf(&entry, " %s: %.1f%% of CPU samples (%lld) via %zu path%s", t->func,
+                           t->w, (long long)t->samples, t->n, t->n == 1 ? "" : "s");
             if (t->hot_rank)
-                anl_printf(&entry, "; CPU hotspot #%zu", t->hot_rank);
-            anl_puts(&entry, "\n");
+                textbuf_printf(&entry, "; CPU hotspot #%zu", t->hot_rank);
+            textbuf_puts(&entry, "\n");
             for (size_t j = 0; j < t->n && j < per; j++) {
                 const mcp_prof_stack *st = anl_api->profile_stack(p, t->st[j]);
-                anl_printf(&entry, "   %5.1f%%  ", stack_w(&c, st));
+                textbuf_printf(&entry, "   %5.1f%%  ", stack_w(&c, st));
                 put_path_text(&c, &entry, st);
-                anl_puts(&entry, "\n");
+                textbuf_puts(&entry, "\n");
             }
             if (t->n > per)
-                anl_printf(&entry, "   (%zu lighter paths)\n", t->n - per);
+                textbuf_printf(&entry, "   (%zu lighter paths)\n", t->n - per);
             if (!fits(200, &body, &entry, max_bytes) && shown) {
                 cut_by_bytes = true;
                 break;
             }
-            anl_putn(&body, anl_str(&entry), entry.len);
+            textbuf_putn(&body, textbuf_str(&entry), entry.len);
             cJSON *tj = cJSON_CreateObject();
             cJSON_AddNumberToObject(tj, "rank", (double)(shown + 1));
             cJSON_AddStringToObject(tj, "file", t->file);
@@ -1329,20 +1299,20 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
             cJSON_AddItemToArray(targets, tj);
             shown++;
         }
-        anl_printf(&text,
-                   "Call paths into the hottest lines of profile %s (Scalene stacks: %zu "
-                   "distinct, %lld samples), heaviest first:\n",
-                   sm->id, c.n_order, (long long)c.total_count);
+        textbuf_printf(&text,
+                       "Call paths into the hottest lines of profile %s (Scalene stacks: %zu "
+                       "distinct, %lld samples), heaviest first:\n",
+                       sm->id, c.n_order, (long long)c.total_count);
         if (!total)
-            anl_puts(&text, "No stack ends in this file.\n");
-        anl_putn(&text, anl_str(&body), body.len);
+            textbuf_puts(&text, "No stack ends in this file.\n");
+        textbuf_putn(&text, textbuf_str(&body), body.len);
         if (shown < total) {
             snprintf(note, sizeof note, "%zu more end points not shown: raise %s (now %zu).",
                      total - shown, cut_by_bytes ? "max_bytes" : "top_n",
                      cut_by_bytes ? max_bytes : top_n);
-            anl_printf(&text, "(%s)\n", note);
+            textbuf_printf(&text, "(%s)\n", note);
         }
-        anl_puts(&text, "Export them for a flame graph with format=folded.\n");
+        textbuf_puts(&text, "Export them for a flame graph with format=folded.\n");
         cJSON_AddNullToObject(out, "folded");
     }
     cJSON_AddNumberToObject(out, "total", (double)total);
@@ -1356,18 +1326,18 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
         hard_cap(&text, max_bytes);
     if (text.oom || body.oom || entry.oom) {
         cJSON_Delete(out);
-        rc = answer_oom(call);
+        rc = plugin_answer_oom(anl_api, call);
     } else {
-        anl_api->result_text(call, "%s", anl_str(&text));
+        anl_api->result_text(call, "%s", textbuf_str(&text));
         if (folded && have)
-            anl_api->result_text(call, "%s", anl_str(&body));
+            anl_api->result_text(call, "%s", textbuf_str(&body));
         anl_api->result_structured(call, out);
     }
-    anl_buf_free(&text);
-    anl_buf_free(&body);
-    anl_buf_free(&entry);
+    textbuf_free(&text);
+    textbuf_free(&body);
+    textbuf_free(&entry);
     cp_free(&c);
-    anl_close(call, p);
+    plugin_close_profile(anl_api, call, p);
     return rc;
 }
 
@@ -1377,7 +1347,7 @@ static int get_call_paths(mcp_call *call, const cJSON *args, void *ud)
 
 static size_t section_top_n(const mcp_section *sec)
 {
-    double v = anl_arg_num(anl_api->section_args(sec), "top_n", HS_SECTION_TOP_N);
+    double v = plugin_arg_num(anl_api->section_args(sec), "top_n", HS_SECTION_TOP_N);
     return v < 1 ? 1 : v > 100 ? 100 : (size_t)v;
 }
 
@@ -1386,21 +1356,21 @@ static int cpu_section(mcp_section *sec, const mcp_profile *p, void *ud)
     (void)ud;
     size_t top_n = section_top_n(sec);
     hs_ctx x;
-    if (!ctx_init(&x, p) || !cpu_collect(&x, ANL_ALL_FILES)) {
+    if (!ctx_init(&x, p) || !cpu_collect(&x, PLUGIN_ALL_FILES)) {
         ctx_free(&x);
         anl_api->set_error(anl_api->section_plugin(sec), "out of memory");
         return MCP_NOMEM;
     }
-    anl_buf b, rec;
-    anl_buf_init(&b);
-    anl_buf_init(&rec);
+    textbuf b, rec;
+    textbuf_init(&b);
+    textbuf_init(&rec);
     cJSON *data = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(data, "hotspots");
     size_t total = 0;
     while (total < x.nh && x.h[total].cpu >= 1.0)
         total++;
     if (!total)
-        anl_puts(&b, "No line or loop holds 1% of CPU or more.\n");
+        textbuf_puts(&b, "No line or loop holds 1% of CPU or more.\n");
     for (size_t i = 0; i < total && i < top_n; i++) {
         const hs_hot *h = &x.h[i];
         cpu_hot_text(&x, h, i + 1, 0, false, &b);
@@ -1412,23 +1382,23 @@ static int cpu_section(mcp_section *sec, const mcp_profile *p, void *ud)
         const anl_func *fn = anl_func_of(af, h->first);
         uint32_t ls, le;
         bool loop = h->region || anl_loop_of(af, h->first, &ls, &le);
-        anl_buf_cut(&rec, 0);
+        textbuf_cut(&rec, 0);
         if (h->region)
-            anl_printf(&rec, "the loop at lines %u-%u in %s holds %.1f%% of CPU, ", h->first,
-                       h->last, func_display(fn), h->cpu);
+            textbuf_printf(&rec, "the loop at lines %u-%u in %s holds %.1f%% of CPU, ", h->first,
+                           h->last, func_display(fn), h->cpu);
         else
-            anl_printf(&rec, "line %u in %s holds %.1f%% of CPU, ", h->first, func_display(fn),
-                       h->cpu);
-        anl_puts(&rec, cpu_advice(&x, h, fn, loop));
-        anl_api->section_recommend(sec, sev, af->info->display_path, h->first, anl_str(&rec));
+            textbuf_printf(&rec, "line %u in %s holds %.1f%% of CPU, ", h->first, func_display(fn),
+                           h->cpu);
+        textbuf_puts(&rec, cpu_advice(&x, h, fn, loop));
+        anl_api->section_recommend(sec, sev, af->info->display_path, h->first, textbuf_str(&rec));
     }
     if (total > top_n)
-        anl_printf(&b, "(%zu more; get_cpu_hotspots lists them)\n", total - top_n);
+        textbuf_printf(&b, "(%zu more; get_cpu_hotspots lists them)\n", total - top_n);
     cJSON_AddNumberToObject(data, "total", (double)total);
-    anl_api->section_text(sec, "%s", anl_str(&b));
+    anl_api->section_text(sec, "%s", textbuf_str(&b));
     anl_api->section_data(sec, data);
-    anl_buf_free(&b);
-    anl_buf_free(&rec);
+    textbuf_free(&b);
+    textbuf_free(&rec);
     ctx_free(&x);
     return MCP_OK;
 }
@@ -1440,7 +1410,7 @@ static int memory_section(mcp_section *sec, const mcp_profile *p, void *ud)
     hs_ctx x;
     mem_set s;
     memset(&s, 0, sizeof s);
-    if (!ctx_init(&x, p) || !mem_collect(&x, ANL_ALL_FILES, false, &s)) {
+    if (!ctx_init(&x, p) || !mem_collect(&x, PLUGIN_ALL_FILES, false, &s)) {
         free(s.m);
         ctx_free(&x);
         anl_api->set_error(anl_api->section_plugin(sec), "out of memory");
@@ -1449,15 +1419,15 @@ static int memory_section(mcp_section *sec, const mcp_profile *p, void *ud)
     cJSON *data = cJSON_CreateObject();
     cJSON_AddBoolToObject(data, "memory_profiled", x.sm->memory);
     cJSON *arr = cJSON_AddArrayToObject(data, "hotspots");
-    anl_buf b, rec;
-    anl_buf_init(&b);
-    anl_buf_init(&rec);
+    textbuf b, rec;
+    textbuf_init(&b);
+    textbuf_init(&rec);
     if (!x.sm->memory) {
-        anl_printf(&b, "%s\n", no_memory_text);
+        textbuf_printf(&b, "%s\n", no_memory_text);
     } else if (!s.n) {
-        anl_puts(&b, "No line has memory samples.\n");
+        textbuf_puts(&b, "No line has memory samples.\n");
     } else {
-        anl_printf(&b, "Peak footprint %.1f MB; lines by peak MB:\n", s.footprint);
+        textbuf_printf(&b, "Peak footprint %.1f MB; lines by peak MB:\n", s.footprint);
         for (size_t i = 0; i < s.n && i < top_n; i++) {
             const hs_mem *e = &s.m[i];
             mem_text(&x, &s, e, i + 1, &b);
@@ -1467,43 +1437,43 @@ static int memory_section(mcp_section *sec, const mcp_profile *p, void *ud)
             int sev = mem_severity(&s, e->l);
             if (sev > MCP_SEV_MEDIUM)
                 continue;
-            anl_buf_cut(&rec, 0);
+            textbuf_cut(&rec, 0);
             if (m->malloc_mb >= 2 * m->peak_mb && s.total_alloc > 0)
-                anl_printf(&rec,
-                           "allocates %.1f MB in all (%.0f%% of all allocation) though "
-                           "its peak is %.1f MB: allocate once and reuse the buffer, or "
-                           "check what keeps the data alive (get_memory_leaks)",
-                           m->malloc_mb, 100 * m->malloc_mb / s.total_alloc, m->peak_mb);
+                textbuf_printf(&rec,
+                               "allocates %.1f MB in all (%.0f%% of all allocation) though "
+                               "its peak is %.1f MB: allocate once and reuse the buffer, or "
+                               "check what keeps the data alive (get_memory_leaks)",
+                               m->malloc_mb, 100 * m->malloc_mb / s.total_alloc, m->peak_mb);
             else
-                anl_printf(&rec,
-                           "allocates up to %.1f MB (%.0f%% of the peak footprint): "
-                           "process the data in chunks or stream it, use generators, "
-                           "views or smaller dtypes, and drop references early",
-                           m->peak_mb, mem_share(&s, e->l) * 100);
-            anl_api->section_recommend(sec, sev, file, e->l->lineno, anl_str(&rec));
+                textbuf_printf(&rec,
+                               "allocates up to %.1f MB (%.0f%% of the peak footprint): "
+                               "process the data in chunks or stream it, use generators, "
+                               "views or smaller dtypes, and drop references early",
+                               m->peak_mb, mem_share(&s, e->l) * 100);
+            anl_api->section_recommend(sec, sev, file, e->l->lineno, textbuf_str(&rec));
         }
         /* copy volume anywhere, not only on the top lines */
         for (size_t i = 0; i < s.n; i++) {
             const hs_mem *e = &s.m[i];
             if (e->l->m.copy_mb_s < HS_COPY_HIGH_MB_S)
                 continue;
-            anl_buf_cut(&rec, 0);
-            anl_printf(&rec,
-                       "copies %.0f MB/s: avoid the copies (views instead of slices, "
-                       "in-place operations, np.asarray instead of np.array)",
-                       e->l->m.copy_mb_s);
+            textbuf_cut(&rec, 0);
+            textbuf_printf(&rec,
+                           "copies %.0f MB/s: avoid the copies (views instead of slices, "
+                           "in-place operations, np.asarray instead of np.array)",
+                           e->l->m.copy_mb_s);
             anl_api->section_recommend(
                 sec, e->l->m.copy_mb_s >= 10 * HS_COPY_HIGH_MB_S ? MCP_SEV_HIGH : MCP_SEV_MEDIUM,
-                x.files[e->fi].info->display_path, e->l->lineno, anl_str(&rec));
+                x.files[e->fi].info->display_path, e->l->lineno, textbuf_str(&rec));
         }
         if (s.n > top_n)
-            anl_printf(&b, "(%zu more; get_memory_hotspots lists them)\n", s.n - top_n);
+            textbuf_printf(&b, "(%zu more; get_memory_hotspots lists them)\n", s.n - top_n);
     }
     cJSON_AddNumberToObject(data, "total", x.sm->memory ? (double)s.n : 0);
-    anl_api->section_text(sec, "%s", anl_str(&b));
+    anl_api->section_text(sec, "%s", textbuf_str(&b));
     anl_api->section_data(sec, data);
-    anl_buf_free(&b);
-    anl_buf_free(&rec);
+    textbuf_free(&b);
+    textbuf_free(&rec);
     free(s.m);
     ctx_free(&x);
     return MCP_OK;

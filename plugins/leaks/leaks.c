@@ -29,9 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abuf.h"
-#include "anacommon.h"
+#include "textbuf.h"
+#include "plugin_args.h"
 #include "pysrc.h"
+#include "srcline.h"
 #include "scalene_mcp.h"
 
 static const mcp_host_api *api;
@@ -68,7 +69,7 @@ typedef struct cand {
     uint32_t window_peers[4];
     int n_peers;
     char function[128];
-    abuf why;
+    textbuf why;
 } cand;
 
 typedef struct timeline {
@@ -95,6 +96,52 @@ typedef struct leakan {
 /* Timeline                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Least squares of mb over t_sec: slope (MB/s) and r2 (0..1; 0 when the
+ * points do not determine a line). Returns false with fewer than 2 points
+ * or no time spread. */
+static bool fit_line(const mcp_sample *s, size_t n, double *slope, double *r2)
+{
+    *slope = 0;
+    *r2 = 0;
+    if (n < 2)
+        return false;
+    double mt = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mt += s[i].t_sec;
+        my += s[i].mb;
+    }
+    mt /= (double)n;
+    my /= (double)n;
+    double stt = 0, sty = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        double dt = s[i].t_sec - mt, dy = s[i].mb - my;
+        stt += dt * dt;
+        sty += dt * dy;
+        syy += dy * dy;
+    }
+    if (stt <= 1e-12)
+        return false;
+    *slope = sty / stt;
+    *r2 = syy > 1e-12 ? (sty * sty) / (stt * syy) : 0;
+    if (!isfinite(*slope))
+        *slope = 0;
+    if (!isfinite(*r2))
+        *r2 = 0;
+    return true;
+}
+
+/* Share of consecutive steps that do not go down by more than `tol` MB. */
+static double monotonic_share(const mcp_sample *s, size_t n, double tol)
+{
+    if (n < 2)
+        return 0;
+    size_t up = 0;
+    for (size_t i = 1; i < n; i++)
+        if (s[i].mb - s[i - 1].mb >= -tol)
+            up++;
+    return (double)up / (double)(n - 1);
+}
+
 static void timeline_read(leakan *a)
 {
     timeline *t = &a->tl;
@@ -115,8 +162,8 @@ static void timeline_read(leakan *a)
         t->peak = t->s[0].mb;
         for (size_t i = 0; i < t->n; i++)
             t->peak = fmax(t->peak, t->s[i].mb);
-        t->fitted = ana_fit(t->s, t->n, &t->slope, &t->r2);
-        t->mono = ana_monotonic(t->s, t->n, 0.01 * (t->peak - t->start) + 0.5);
+        t->fitted = fit_line(t->s, t->n, &t->slope, &t->r2);
+        t->mono = monotonic_share(t->s, t->n, 0.01 * (t->peak - t->start) + 0.5);
     }
     /* Scalene keeps at most 100 timeline points and may drop the early
      * ones: the baseline is the lowest footprint seen, in the timeline or
@@ -156,24 +203,11 @@ static double before(const timeline *t, double at)
 /* Source evidence                                                      */
 /* ------------------------------------------------------------------ */
 
-static bool ident_c(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           (c & 0x80);
-}
-
-static const char *skip_ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
 /* name at p: identifier chars and dots; its length */
 static size_t dotted(const char *p)
 {
     size_t n = 0;
-    while (ident_c((unsigned char)p[n]) || (p[n] == '.' && n > 0))
+    while (srcline_is_ident_char((unsigned char)p[n]) || (p[n] == '.' && n > 0))
         n++;
     return n;
 }
@@ -186,7 +220,7 @@ static const char *const keep_methods[] = {".append(",     ".extend(", ".add(", 
 static enum store_kind store_of(const char *code, char *holder, size_t hsz)
 {
     holder[0] = '\0';
-    const char *p = skip_ws(code);
+    const char *p = srcline_skip_blanks(code);
     size_t n = dotted(p);
     if (n && p[n] == '[') {
         /* NAME[...] = value */
@@ -199,7 +233,7 @@ static enum store_kind store_of(const char *code, char *holder, size_t hsz)
                 break;
         }
         if (*q == ']') {
-            q = skip_ws(q + 1);
+            q = srcline_skip_blanks(q + 1);
             if ((q[0] == '=' && q[1] != '=') || (q[0] == '+' && q[1] == '=')) {
                 snprintf(holder, hsz, "%.*s[...]", (int)(n < 48 ? n : 48), p);
                 return STORE_SUBSCRIPT;
@@ -210,14 +244,14 @@ static enum store_kind store_of(const char *code, char *holder, size_t hsz)
         const char *w = pysrc_find_word(code, keep_methods[i]);
         if (w) {
             const char *b = w;
-            while (b > code && (ident_c((unsigned char)b[-1]) || b[-1] == '.'))
+            while (b > code && (srcline_is_ident_char((unsigned char)b[-1]) || b[-1] == '.'))
                 b--;
             snprintf(holder, hsz, "%.*s", (int)((w - b) < 48 ? (w - b) : 48), b);
             return STORE_METHOD;
         }
     }
     if (n && memchr(p, '.', n)) {
-        const char *q = skip_ws(p + n);
+        const char *q = srcline_skip_blanks(p + n);
         if (q[0] == '=' && q[1] != '=') {
             snprintf(holder, hsz, "%.*s", (int)(n < 48 ? n : 48), p);
             return STORE_ATTRIBUTE;
@@ -229,13 +263,13 @@ static enum store_kind store_of(const char *code, char *holder, size_t hsz)
 /* `NAME = ...` with a plain NAME: its name, else false. */
 static bool local_assign(const char *code, char *name, size_t nsz)
 {
-    const char *p = skip_ws(code);
+    const char *p = srcline_skip_blanks(code);
     size_t n = 0;
-    while (ident_c((unsigned char)p[n]))
+    while (srcline_is_ident_char((unsigned char)p[n]))
         n++;
     if (!n || n >= nsz || (p[0] >= '0' && p[0] <= '9'))
         return false;
-    const char *q = skip_ws(p + n);
+    const char *q = srcline_skip_blanks(p + n);
     if (q[0] == ':') { /* annotated */
         q = strchr(q, '=');
         if (!q)
@@ -254,11 +288,11 @@ static bool local_assign(const char *code, char *name, size_t nsz)
 static bool escapes_in(const char *code, const char *name)
 {
     size_t nl = strlen(name);
-    const char *c = skip_ws(code);
+    const char *c = srcline_skip_blanks(code);
     if ((!strncmp(c, "global ", 7) || !strncmp(c, "nonlocal ", 9)) && pysrc_find_word(c, name))
         return true;
     for (const char *w = pysrc_find_word(c, name); w; w = pysrc_find_word(w + nl, name)) {
-        const char *after = skip_ws(w + nl);
+        const char *after = srcline_skip_blanks(w + nl);
         bool whole =
             *after == '\0' || *after == ',' || *after == ')' || *after == ']' || *after == '}';
         /* what precedes it */
@@ -266,7 +300,7 @@ static bool escapes_in(const char *code, const char *name)
         while (b > c && (b[-1] == ' ' || b[-1] == '\t'))
             b--;
         if (whole && b - c >= 6 && !strncmp(b - 6, "return", 6) &&
-            (b - 6 == c || !ident_c((unsigned char)b[-7])))
+            (b - 6 == c || !srcline_is_ident_char((unsigned char)b[-7])))
             return true;
         if (whole && b - c >= 5 && !strncmp(b - 5, "yield", 5))
             return true;
@@ -278,7 +312,8 @@ static bool escapes_in(const char *code, const char *name)
             for (int i = 0; keep_methods[i]; i++)
                 if (pysrc_find_word(c, keep_methods[i]))
                     return true;
-            if (b[-1] == '(' && b - c >= 1 && (b - 1 == c || !ident_c((unsigned char)b[-2])))
+            if (b[-1] == '(' && b - c >= 1 &&
+                (b - 1 == c || !srcline_is_ident_char((unsigned char)b[-2])))
                 return true; /* a tuple/returned expression such as (NAME, x) */
         }
         if (whole && b > c && b[-1] == '[')
@@ -289,12 +324,7 @@ static bool escapes_in(const char *code, const char *name)
 
 static const pysrc *src_of(leakan *a, size_t file)
 {
-    if (!a->loaded[file]) {
-        a->loaded[file] = true;
-        if (pysrc_load(&a->srcs[file], api, a->p, file) != MCP_OK)
-            memset(&a->srcs[file], 0, sizeof a->srcs[file]);
-    }
-    return &a->srcs[file];
+    return pysrc_lazy(a->srcs, a->loaded, api, a->p, file);
 }
 
 static void source_evidence(leakan *a, cand *c)
@@ -315,8 +345,8 @@ static void source_evidence(leakan *a, cand *c)
                 continue;
             char kc[1024];
             pysrc_code(src->text[k], kc, sizeof kc, NULL);
-            esc = (k > c->line || !strncmp(skip_ws(kc), "global", 6) ||
-                   !strncmp(skip_ws(kc), "nonlocal", 8)) &&
+            esc = (k > c->line || !strncmp(srcline_skip_blanks(kc), "global", 6) ||
+                   !strncmp(srcline_skip_blanks(kc), "nonlocal", 8)) &&
                   escapes_in(kc, name);
         }
         if (!esc) {
@@ -353,7 +383,7 @@ static cand *add_cand(leakan *a, size_t file, uint32_t line)
     c->file = file;
     c->line = line;
     c->ratio = -1;
-    ab_init(&c->why);
+    textbuf_init(&c->why);
     c->l = api->profile_find_line(a->p, file, line);
     if (c->l) {
         c->malloc_mb = c->l->m.malloc_mb;
@@ -463,8 +493,8 @@ static void windows(leakan *a)
             lo = fmin(lo, ms[k].mb);
             hi = fmax(hi, ms[k].mb);
         }
-        ana_fit(ms, c->n_samples, &c->slope, &c->r2);
-        c->mono = ana_monotonic(ms, c->n_samples, 0.01 * (hi - lo) + 0.5);
+        fit_line(ms, c->n_samples, &c->slope, &c->r2);
+        c->mono = monotonic_share(ms, c->n_samples, 0.01 * (hi - lo) + 0.5);
     }
     for (size_t i = 0; i < a->n; i++) {
         cand *c = &a->c[i];
@@ -507,8 +537,8 @@ static void windows(leakan *a)
                 lo2 = fmin(lo2, ms[k].mb);
                 hi2 = fmax(hi2, ms[k].mb);
             }
-            ana_fit(ms + first, c->n_samples - first, &c->slope, &c->r2);
-            c->mono = ana_monotonic(ms + first, c->n_samples - first, 0.01 * (hi2 - lo2) + 0.5);
+            fit_line(ms + first, c->n_samples - first, &c->slope, &c->r2);
+            c->mono = monotonic_share(ms + first, c->n_samples - first, 0.01 * (hi2 - lo2) + 0.5);
         }
         double own = frac_after(c, tm);
         double group = 0;
@@ -530,7 +560,7 @@ static void windows(leakan *a)
     }
 }
 
-static void say(cand *c, const char *fmt, ...) AB_PRINTF(2, 3);
+static void say(cand *c, const char *fmt, ...) MCP_PRINTF(2, 3);
 
 /* Appends one piece of evidence to the candidate's reason. */
 static void say(cand *c, const char *fmt, ...)
@@ -541,7 +571,7 @@ static void say(cand *c, const char *fmt, ...)
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n > 0)
-        ab_printf(&c->why, "%s%s", c->why.len ? "; " : "", buf);
+        textbuf_printf(&c->why, "%s%s", c->why.len ? "; " : "", buf);
 }
 
 static void score(leakan *a, cand *c)
@@ -671,7 +701,7 @@ static int cand_cmp(const void *x, const void *y)
 static void leakan_free(leakan *a)
 {
     for (size_t i = 0; i < a->n; i++)
-        ab_free(&a->c[i].why);
+        textbuf_free(&a->c[i].why);
     free(a->c);
     for (size_t i = 0; a->srcs && i < a->sum->n_files; i++)
         if (a->loaded[i])
@@ -715,7 +745,7 @@ static int analyze(leakan *a, const mcp_profile *p)
         if (keep)
             a->c[w++] = *c;
         else
-            ab_free(&c->why);
+            textbuf_free(&c->why);
     }
     a->n = w;
     if (a->n)
@@ -755,19 +785,13 @@ static const char *recommendation(const cand *c)
            "gc.get_referrers(), then bound or release it.";
 }
 
-static void clip_src(const char *s, char *out, size_t outsz)
-{
-    while (s && (*s == ' ' || *s == '\t'))
-        s++;
-    ab_clip(s ? s : "", 160, out, outsz);
-}
-
 static cJSON *cand_json(const leakan *a, const cand *c, size_t rank)
 {
     const mcp_prof_file *f = api->profile_file(a->p, c->file);
     cJSON *o = cJSON_CreateObject();
     char src[256];
-    clip_src(c->l ? c->l->source : pysrc_text(&a->srcs[c->file], c->line), src, sizeof src);
+    srcline_clip(c->l ? c->l->source : pysrc_text(&a->srcs[c->file], c->line), 160, src,
+                 sizeof src);
     cJSON_AddNumberToObject(o, "rank", (double)rank);
     cJSON_AddStringToObject(o, "file", f->display_path);
     cJSON_AddNumberToObject(o, "line", c->line);
@@ -775,7 +799,7 @@ static cJSON *cand_json(const leakan *a, const cand *c, size_t rank)
     cJSON_AddStringToObject(o, "source", src);
     cJSON_AddStringToObject(o, "confidence", conf_names[c->conf]);
     cJSON_AddNumberToObject(o, "score", c->score);
-    cJSON_AddStringToObject(o, "reason", ab_str(&c->why));
+    cJSON_AddStringToObject(o, "reason", textbuf_str(&c->why));
     cJSON_AddBoolToObject(o, "in_scalene_map", c->in_map);
     if (c->in_map) {
         cJSON_AddNumberToObject(o, "likelihood", c->likelihood);
@@ -844,70 +868,74 @@ static const char *verdict_of(const leakan *a, size_t *n_leaks)
 }
 
 /* The opening paragraph: the verdict in plain words and the timeline. */
-static void headline(abuf *b, const leakan *a, const char *verdict, size_t n_leaks, bool intro)
+static void headline(textbuf *b, const leakan *a, const char *verdict, size_t n_leaks, bool intro)
 {
     const mcp_prof_summary *s = a->sum;
     const timeline *t = &a->tl;
     if (intro)
-        ab_printf(b, "Memory leaks in %s (%s, %.2f s%s): ", s->id, s->target, s->elapsed_sec,
-                  s->partial ? ", partial run" : "");
+        textbuf_printf(b, "Memory leaks in %s (%s, %.2f s%s): ", s->id, s->target, s->elapsed_sec,
+                       s->partial ? ", partial run" : "");
     else
-        ab_puts(b, "Verdict: ");
+        textbuf_puts(b, "Verdict: ");
     if (!strcmp(verdict, "no_memory_data")) {
-        ab_puts(b, "memory profiling was off for this run, so there is no leak data. Profile "
-                   "again with memory profiling on (profile_script with memory=true, the "
-                   "default).\n");
+        textbuf_puts(b, "memory profiling was off for this run, so there is no leak data. Profile "
+                        "again with memory profiling on (profile_script with memory=true, the "
+                        "default).\n");
         return;
     }
     if (!strcmp(verdict, "leak"))
-        ab_printf(b, "%zu likely leak%s.\n", n_leaks, n_leaks == 1 ? "" : "s");
+        textbuf_printf(b, "%zu likely leak%s.\n", n_leaks, n_leaks == 1 ? "" : "s");
     else if (!strcmp(verdict, "possible_leak") && n_leaks)
-        ab_printf(b, "no line is a clear leak; %zu possible.\n", n_leaks);
+        textbuf_printf(b, "no line is a clear leak; %zu possible.\n", n_leaks);
     else if (!strcmp(verdict, "possible_leak"))
-        ab_printf(b,
-                  "the footprint grew %.0f MB and stayed up, but no line's evidence accounts "
-                  "for it (see the lines below and their reasons).\n",
-                  t->net_growth_mb);
+        textbuf_printf(b,
+                       "the footprint grew %.0f MB and stayed up, but no line's evidence accounts "
+                       "for it (see the lines below and their reasons).\n",
+                       t->net_growth_mb);
     else
-        ab_puts(b, "nothing leaked.\n");
+        textbuf_puts(b, "nothing leaked.\n");
     if (t->n >= 2)
-        ab_printf(b,
-                  "Footprint: %.0f MB at start, peak %.0f MB, %.0f MB at the end; slope %+.0f "
-                  "MB/s (R2 %.2f), %.0f%% of steps up; %s (growth_rate %.2f%%, net %.0f of %.0f "
-                  "MB allocated).\n",
-                  t->start, t->peak, t->end, t->slope, t->r2, 100 * t->mono,
-                  t->returned ? "memory returned to baseline" : "memory did not return",
-                  t->growth_rate, t->net_growth_mb, t->total_alloc_mb);
+        textbuf_printf(
+            b,
+            "Footprint: %.0f MB at start, peak %.0f MB, %.0f MB at the end; slope %+.0f "
+            "MB/s (R2 %.2f), %.0f%% of steps up; %s (growth_rate %.2f%%, net %.0f of %.0f "
+            "MB allocated).\n",
+            t->start, t->peak, t->end, t->slope, t->r2, 100 * t->mono,
+            t->returned ? "memory returned to baseline" : "memory did not return", t->growth_rate,
+            t->net_growth_mb, t->total_alloc_mb);
     else
-        ab_printf(b, "Footprint: peak %.0f MB; growth_rate %.2f%%; Scalene kept no timeline.\n",
-                  t->peak, t->growth_rate);
+        textbuf_printf(b,
+                       "Footprint: peak %.0f MB; growth_rate %.2f%%; Scalene kept no timeline.\n",
+                       t->peak, t->growth_rate);
     if (!strcmp(verdict, "no_leak")) {
         if (a->n_map == 0)
-            ab_puts(b, "Scalene's leak map is empty");
+            textbuf_puts(b, "Scalene's leak map is empty");
         else
-            ab_printf(b, "Scalene listed %zu line%s, but the evidence says transient (below)",
-                      a->n_map, a->n_map == 1 ? "" : "s");
+            textbuf_printf(b, "Scalene listed %zu line%s, but the evidence says transient (below)",
+                           a->n_map, a->n_map == 1 ? "" : "s");
         if (t->peak < 1 && t->total_alloc_mb < 1)
-            ab_printf(b, " and the program allocated almost nothing (peak %.1f MB).\n", t->peak);
+            textbuf_printf(b, " and the program allocated almost nothing (peak %.1f MB).\n",
+                           t->peak);
         else if (t->returned)
-            ab_puts(b, " and the program gave its memory back.\n");
+            textbuf_puts(b, " and the program gave its memory back.\n");
         else
-            ab_puts(b, "; no line's allocations account for the growth.\n");
+            textbuf_puts(b, "; no line's allocations account for the growth.\n");
         if (t->peak < 100 && a->n_map == 0)
-            ab_puts(b, "(Scalene only scores leaks once the footprint passes 100 MB; this run "
-                       "stayed below, so its map is empty by construction.)\n");
+            textbuf_puts(b, "(Scalene only scores leaks once the footprint passes 100 MB; this run "
+                            "stayed below, so its map is empty by construction.)\n");
     }
 }
 
-static void cand_text(abuf *b, const leakan *a, const cand *c, size_t rank)
+static void cand_text(textbuf *b, const leakan *a, const cand *c, size_t rank)
 {
     const mcp_prof_file *f = api->profile_file(a->p, c->file);
     char src[256];
-    clip_src(c->l ? c->l->source : pysrc_text(&a->srcs[c->file], c->line), src, sizeof src);
-    ab_printf(b, "%zu. [%s confidence] %s:%u in %s%s: `%s`\n", rank, conf_names[c->conf],
-              f->display_path, c->line, c->function, c->function[0] == '<' ? "" : "()", src);
-    ab_printf(b, "   Evidence: %s.\n", ab_str(&c->why));
-    ab_printf(b, "   Fix: %s\n", recommendation(c));
+    srcline_clip(c->l ? c->l->source : pysrc_text(&a->srcs[c->file], c->line), 160, src,
+                 sizeof src);
+    textbuf_printf(b, "%zu. [%s confidence] %s:%u in %s%s: `%s`\n", rank, conf_names[c->conf],
+                   f->display_path, c->line, c->function, c->function[0] == '<' ? "" : "()", src);
+    textbuf_printf(b, "   Evidence: %s.\n", textbuf_str(&c->why));
+    textbuf_printf(b, "   Fix: %s\n", recommendation(c));
 }
 
 static int conf_from_name(const char *s)
@@ -921,26 +949,26 @@ static int conf_from_name(const char *s)
 static int get_memory_leaks(mcp_call *call, const cJSON *args, void *ud)
 {
     (void)ud;
-    const char *id = ana_arg_str(args, "profile_id", "");
-    int top_n = ana_arg_int(args, "top_n", DEFAULT_TOP_N);
-    int max_bytes = ana_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
-    int min_conf = conf_from_name(ana_arg_str(args, "min_confidence", "low"));
+    const char *id = plugin_arg_str(args, "profile_id", "");
+    int top_n = plugin_arg_int(args, "top_n", DEFAULT_TOP_N);
+    int max_bytes = plugin_arg_int(args, "max_bytes", DEFAULT_MAX_BYTES);
+    int min_conf = conf_from_name(plugin_arg_str(args, "min_confidence", "low"));
     const mcp_profile *p = NULL;
-    int rc = ana_open_profile(api, call, id, &p);
+    int rc = plugin_open_profile_id(api, call, "profile_id", id, &p);
     if (rc != MCP_OK)
         return rc;
     leakan a;
     rc = analyze(&a, p);
     if (rc != MCP_OK) {
         leakan_free(&a);
-        api->profile_release(api->call_plugin(call), p);
-        api->result_error(call, NULL, "out of memory");
+        plugin_close_profile(api, call, p);
+        plugin_answer_oom(api, call);
         return rc;
     }
     size_t n_leaks = 0;
     const char *verdict = verdict_of(&a, &n_leaks);
-    abuf b;
-    ab_init(&b);
+    textbuf b;
+    textbuf_init(&b);
     headline(&b, &a, verdict, n_leaks, true);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "profile_id", a.sum->id);
@@ -962,7 +990,7 @@ static int get_memory_leaks(mcp_call *call, const cJSON *args, void *ud)
         size_t before_len = b.len;
         cand_text(&b, &a, c, shown + 1);
         if (b.len > budget && shown > 0) {
-            ab_truncate(&b, before_len);
+            textbuf_cut(&b, before_len);
             cut = true;
             continue;
         }
@@ -979,32 +1007,33 @@ static int get_memory_leaks(mcp_call *call, const cJSON *args, void *ud)
             continue;
         const mcp_prof_file *f = api->profile_file(p, c->file);
         char src[256];
-        clip_src(c->l ? c->l->source : "", src, sizeof src);
+        srcline_clip(c->l ? c->l->source : "", 160, src, sizeof src);
         if (!cut && b.len < budget) {
             if (n_dismissed == 1)
-                ab_puts(&b, "Not leaks (Scalene listed them, the evidence says transient):\n");
-            ab_printf(&b, "- %s:%u `%s`: %s.\n", f->display_path, c->line, src, ab_str(&c->why));
+                textbuf_puts(&b, "Not leaks (Scalene listed them, the evidence says transient):\n");
+            textbuf_printf(&b, "- %s:%u `%s`: %s.\n", f->display_path, c->line, src,
+                           textbuf_str(&c->why));
         }
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", f->display_path);
         cJSON_AddNumberToObject(o, "line", c->line);
         cJSON_AddStringToObject(o, "source", src);
         cJSON_AddNumberToObject(o, "likelihood", c->likelihood);
-        cJSON_AddStringToObject(o, "reason", ab_str(&c->why));
+        cJSON_AddStringToObject(o, "reason", textbuf_str(&c->why));
         cJSON_AddItemToArray(dismissed, o);
     }
     bool truncated = shown < listed;
     if (truncated)
-        ab_printf(&b, "(%zu more not shown: %s; raise %s to see them)\n", listed - shown,
-                  cut ? "max_bytes reached" : "top_n reached", cut ? "max_bytes" : "top_n");
+        textbuf_printf(&b, "(%zu more not shown: %s; raise %s to see them)\n", listed - shown,
+                       cut ? "max_bytes reached" : "top_n reached", cut ? "max_bytes" : "top_n");
     cJSON_AddNumberToObject(out, "total", (double)listed);
     cJSON_AddNumberToObject(out, "shown", (double)shown);
     cJSON_AddBoolToObject(out, "truncated", truncated);
-    api->result_text(call, "%s", ab_str(&b));
+    api->result_text(call, "%s", textbuf_str(&b));
     api->result_structured(call, out);
-    ab_free(&b);
+    textbuf_free(&b);
     leakan_free(&a);
-    api->profile_release(api->call_plugin(call), p);
+    plugin_close_profile(api, call, p);
     return MCP_OK;
 }
 
@@ -1015,7 +1044,7 @@ static int get_memory_leaks(mcp_call *call, const cJSON *args, void *ud)
 static int section(mcp_section *sec, const mcp_profile *p, void *ud)
 {
     (void)ud;
-    int top_n = ana_arg_int(api->section_args(sec), "top_n", SECTION_TOP_N);
+    int top_n = plugin_arg_int(api->section_args(sec), "top_n", SECTION_TOP_N);
     leakan a;
     int rc = analyze(&a, p);
     if (rc != MCP_OK) {
@@ -1025,8 +1054,8 @@ static int section(mcp_section *sec, const mcp_profile *p, void *ud)
     }
     size_t n_leaks = 0;
     const char *verdict = verdict_of(&a, &n_leaks);
-    abuf b;
-    ab_init(&b);
+    textbuf b;
+    textbuf_init(&b);
     headline(&b, &a, verdict, n_leaks, false);
     cJSON *data = cJSON_CreateObject();
     cJSON_AddStringToObject(data, "verdict", verdict);
@@ -1050,9 +1079,9 @@ static int section(mcp_section *sec, const mcp_profile *p, void *ud)
                                                         : MCP_SEV_LOW,
                                api->profile_file(p, c->file)->display_path, c->line, rec);
     }
-    api->section_text(sec, "%s", ab_str(&b));
+    api->section_text(sec, "%s", textbuf_str(&b));
     api->section_data(sec, data);
-    ab_free(&b);
+    textbuf_free(&b);
     leakan_free(&a);
     return MCP_OK;
 }

@@ -9,23 +9,21 @@
  * so list() walks it backwards and a cursor is found by binary search; an
  * open-addressing hash index maps id -> record for get/del/duplicate checks.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgnum.h"
 #include "scalene_mcp.h"
+#include "store_cursor.h"
+#include "store_record.h"
 
 #define MEM_DEFAULT_MAX_PROFILES 1000u
 #define MEM_MAX_MAX_PROFILES 10000000u
 #define MEM_LIST_MAX_LIMIT 1000u
-#define MEM_ID_MAX 64u
 
 /* Cursor text: "m1." + 16 hex digits of created_ms + "." + id. */
 #define MEM_CURSOR_PREFIX "m1."
-#define MEM_CURSOR_PREFIX_LEN 3u
-#define MEM_CURSOR_MS_DIGITS 16u
 
 static const mcp_host_api *api;                              /* saved by mem_init */
 static uint64_t mem_max_profiles = MEM_DEFAULT_MAX_PROFILES; /* from config */
@@ -61,16 +59,6 @@ typedef struct mem_key {
 /* Records                                                              */
 /* ------------------------------------------------------------------ */
 
-static uint64_t mem_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211u;
-    }
-    return h;
-}
-
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
@@ -99,7 +87,7 @@ static mem_rec *mem_rec_new(const mcp_record_meta *meta, const char *doc, size_t
     r->target = memcpy(r->id + id_n, target, target_n);
     r->label = memcpy(r->target + target_n, label, label_n);
     r->meta_json = memcpy(r->label + label_n, meta_json, json_n);
-    r->hash = mem_hash(r->id);
+    r->hash = store_id_hash(r->id);
     return r;
 }
 
@@ -211,7 +199,7 @@ static mem_rec *mem_find(const mem_store *s, const char *id)
 {
     if (!s->nslots)
         return NULL;
-    return s->slots[mem_slot_of(s, id, mem_hash(id))];
+    return s->slots[mem_slot_of(s, id, store_id_hash(id))];
 }
 
 static void mem_index_put(mem_store *s, mem_rec *r)
@@ -272,61 +260,6 @@ static void mem_remove_oldest(mem_store *s, size_t k)
     }
     memmove(s->recs, s->recs + k, (s->n - k) * sizeof *s->recs);
     s->n -= k;
-}
-
-/* ------------------------------------------------------------------ */
-/* Cursors                                                              */
-/* ------------------------------------------------------------------ */
-
-static bool mem_id_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-/* Allocated with api->alloc (the caller frees); NULL when out of memory. */
-static char *mem_cursor_encode(const mem_rec *r)
-{
-    size_t n = MEM_CURSOR_PREFIX_LEN + MEM_CURSOR_MS_DIGITS + 1 + strlen(r->id) + 1;
-    char *c = api->alloc(n);
-    if (c)
-        snprintf(c, n, MEM_CURSOR_PREFIX "%016" PRIx64 ".%s", (uint64_t)r->created_ms, r->id);
-    return c;
-}
-
-static int mem_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* On success k->id points into `text`. */
-static bool mem_cursor_decode(const char *text, mem_key *k)
-{
-    if (strncmp(text, MEM_CURSOR_PREFIX, MEM_CURSOR_PREFIX_LEN) != 0)
-        return false;
-    const char *p = text + MEM_CURSOR_PREFIX_LEN;
-    uint64_t ms = 0;
-    for (unsigned i = 0; i < MEM_CURSOR_MS_DIGITS; i++, p++) {
-        int d = mem_hex_digit(*p);
-        if (d < 0)
-            return false;
-        ms = ms << 4 | (uint64_t)d;
-    }
-    if (*p++ != '.')
-        return false;
-    size_t id_len = strnlen(p, MEM_ID_MAX + 1);
-    if (id_len == 0 || id_len > MEM_ID_MAX)
-        return false;
-    for (size_t i = 0; i < id_len; i++)
-        if (!mem_id_char(p[i]))
-            return false;
-    k->created_ms = (int64_t)ms;
-    k->id = p;
-    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -395,27 +328,13 @@ static int mem_get(mcp_store *base, const char *id, char **doc, size_t *len)
     return MCP_OK;
 }
 
-static bool mem_matches(const mem_rec *r, const mcp_list_query *q)
-{
-    if (q->label && strcmp(r->label, q->label) != 0)
-        return false;
-    return !q->target_contains || strstr(r->target, q->target_contains);
-}
-
-/* Records are oldest first, so once one is older than since_ms all the
- * rest below it are too. */
-static bool mem_too_old(const mem_rec *r, const mcp_list_query *q)
-{
-    return q->since_ms != 0 && r->created_ms < q->since_ms;
-}
-
 static bool mem_any_match_below(const mem_store *s, size_t end, const mcp_list_query *q)
 {
     while (end > 0) {
         const mem_rec *r = s->recs[--end];
-        if (mem_too_old(r, q))
+        if (store_query_too_old(q, r->created_ms))
             return false;
-        if (mem_matches(r, q))
+        if (store_query_matches(q, r->label, r->target))
             return true;
     }
     return false;
@@ -423,21 +342,13 @@ static bool mem_any_match_below(const mem_store *s, size_t end, const mcp_list_q
 
 static int mem_check_query(const mem_store *s, const mcp_list_query *q, size_t *start)
 {
-    if (!q || q->limit < 1 || q->limit > MEM_LIST_MAX_LIMIT) {
-        api->set_error(s->owner, "list limit must be 1..%u, got %u", MEM_LIST_MAX_LIMIT,
-                       q ? q->limit : 0);
-        return MCP_INVALID;
-    }
-    *start = s->n;
-    if (q->cursor) {
-        mem_key k;
-        if (!mem_cursor_decode(q->cursor, &k)) {
-            api->set_error(s->owner,
-                           "malformed cursor: expected a next_cursor from a previous list");
-            return MCP_INVALID;
-        }
-        *start = mem_lower_bound(s, &k); /* the cursor's own record was already listed */
-    }
+    mem_key k;
+    int rc = store_list_check(api, s->owner, q, MEM_LIST_MAX_LIMIT, MEM_CURSOR_PREFIX,
+                              &k.created_ms, &k.id);
+    if (rc)
+        return rc;
+    /* the cursor's own record was already listed */
+    *start = q->cursor ? mem_lower_bound(s, &k) : s->n;
     return MCP_OK;
 }
 
@@ -454,11 +365,11 @@ static int mem_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb, 
     const mem_rec *last = NULL;
     while (i > 0 && delivered < q->limit) {
         const mem_rec *r = s->recs[--i];
-        if (mem_too_old(r, q)) {
+        if (store_query_too_old(q, r->created_ms)) {
             i = 0;
             break;
         }
-        if (!mem_matches(r, q))
+        if (!store_query_matches(q, r->label, r->target))
             continue;
         delivered++;
         last = r;
@@ -467,7 +378,7 @@ static int mem_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb, 
             break;
     }
     if (last && mem_any_match_below(s, i, q)) {
-        *next_cursor = mem_cursor_encode(last);
+        *next_cursor = store_cursor_encode(api, MEM_CURSOR_PREFIX, last->created_ms, last->id);
         if (!*next_cursor) {
             api->set_error(s->owner, "out of memory making a cursor");
             return MCP_NOMEM;
@@ -543,29 +454,14 @@ static const mcp_storage_vtab mem_vtab = {
 /* Plugin                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Digits only: strtoull alone would accept " 12", "+12" and "-1". */
-static bool mem_parse_count(const char *text, uint64_t *out)
-{
-    if (!text[0] || strspn(text, "0123456789") != strlen(text))
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(text, NULL, 10);
-    if (errno || v < 1 || v > MEM_MAX_MAX_PROFILES)
-        return false;
-    *out = v;
-    return true;
-}
-
 static int mem_init(mcp_plugin *self, const mcp_host_api *host)
 {
     api = host;
     mem_max_profiles = MEM_DEFAULT_MAX_PROFILES;
-    const char *max = api->config(self, "max_profiles");
-    if (max && !mem_parse_count(max, &mem_max_profiles)) {
-        api->set_error(self, "max_profiles = \"%s\": expected an integer from 1 to %u", max,
-                       MEM_MAX_MAX_PROFILES);
-        return MCP_INVALID;
-    }
+    int rc = cfgnum_read(api, self, "max_profiles", 1, MEM_MAX_MAX_PROFILES, "an integer",
+                         &mem_max_profiles);
+    if (rc)
+        return rc;
     return api->register_storage(self, &mem_vtab);
 }
 

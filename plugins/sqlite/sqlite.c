@@ -41,20 +41,22 @@
 
 #include <sqlite3.h>
 
+#include "cfgnum.h"
 #include "scalene_mcp.h"
+#include "store_cursor.h"
+#include "store_path.h"
+#include "store_record.h"
 
 #define SQLST_DEFAULT_BUSY_MS 5000u
 #define SQLST_MAX_BUSY_MS 3600000u
 #define SQLST_LIST_MAX_LIMIT 1000u
-#define SQLST_ID_MAX 64u
+#define STORE_ID_MAX 64u
 #define SQLST_APP_ID 0x534d4350          /* "SMCP" in the database header */
 #define SQLST_WAL_LIMIT_BYTES (32 << 20) /* WAL truncated to this after checkpoints */
 #define SQLST_VACUUM_FREE_PAGES 4096     /* reclaim free pages beyond this many */
 
 /* Cursor text: "s1." + 16 hex digits of created_ms + "." + id. */
 #define SQLST_CURSOR_PREFIX "s1."
-#define SQLST_CURSOR_PREFIX_LEN 3u
-#define SQLST_CURSOR_MS_DIGITS 16u
 
 static const mcp_host_api *api;    /* saved by sqlst_init */
 static const char *sqlst_cfg_path; /* borrowed until shutdown; NULL = default */
@@ -142,11 +144,6 @@ typedef struct sqlst_store {
 /* Errors                                                               */
 /* ------------------------------------------------------------------ */
 
-static bool sqlst_errno_full(int e)
-{
-    return e == ENOSPC || e == EDQUOT || e == EFBIG;
-}
-
 #define SQLST_FULL_MARGIN (64u << 20) /* "full" when less room than this is left */
 
 static uint64_t sqlst_file_size(const char *path, const char *suffix)
@@ -213,7 +210,7 @@ static int sqlst_map(sqlite3 *db, int rc)
     case SQLITE_CONSTRAINT:
         return MCP_EXISTS;
     case SQLITE_IOERR:
-        return db && sqlst_errno_full(sqlite3_system_errno(db)) ? MCP_FULL : MCP_IO;
+        return db && store_errno_full(sqlite3_system_errno(db)) ? MCP_FULL : MCP_IO;
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
@@ -292,92 +289,11 @@ static int sqlst_commit(sqlst_store *s, const char *what)
 /* Paths                                                                */
 /* ------------------------------------------------------------------ */
 
-static char *sqlst_strdup(const char *a)
-{
-    size_t n = strlen(a) + 1;
-    char *p = malloc(n);
-    return p ? memcpy(p, a, n) : NULL;
-}
-
-static char *sqlst_join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *p = malloc(na + nb + 1);
-    if (p) {
-        memcpy(p, a, na);
-        memcpy(p + na, b, nb + 1);
-    }
-    return p;
-}
-
-/* The database path: the configured one (a leading "~/" is $HOME), else
- * the XDG default. NULL with the error set. */
-static char *sqlst_resolve_path(mcp_plugin *owner)
-{
-    const char *home = getenv("HOME");
-    if (sqlst_cfg_path) {
-        if (strncmp(sqlst_cfg_path, "~/", 2) != 0)
-            return sqlst_strdup(sqlst_cfg_path);
-        if (!home || !home[0]) {
-            api->set_error(owner, "db_path = %s: HOME is not set, so ~ cannot be expanded",
-                           sqlst_cfg_path);
-            return NULL;
-        }
-        return sqlst_join(home, sqlst_cfg_path + 1);
-    }
-    const char *xdg = getenv("XDG_DATA_HOME");
-    if (xdg && xdg[0] == '/') /* the XDG spec ignores relative values */
-        return sqlst_join(xdg, "/scalene-mcp/profiles.db");
-    if (home && home[0])
-        return sqlst_join(home, "/.local/share/scalene-mcp/profiles.db");
-    api->set_error(owner, "cannot choose a database file: neither XDG_DATA_HOME nor HOME is set; "
-                          "set db_path in [plugin.sqlite]");
-    return NULL;
-}
-
-/* Creates every missing directory of `dir` with mode 0700. */
-static int sqlst_mkdirs(mcp_plugin *owner, const char *dir)
-{
-    char *p = sqlst_strdup(dir);
-    if (!p) {
-        api->set_error(owner, "out of memory");
-        return MCP_NOMEM;
-    }
-    int rc = MCP_OK;
-    for (char *c = p + 1;; c++) {
-        if (*c != '/' && *c != '\0')
-            continue;
-        char saved = *c;
-        *c = '\0';
-        struct stat st;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            api->set_error(owner, "cannot create directory %s: %s", p, strerror(errno));
-            rc = sqlst_errno_full(errno) ? MCP_FULL : MCP_IO;
-            break;
-        }
-        if (stat(p, &st) != 0) {
-            api->set_error(owner, "cannot use directory %s: %s", p, strerror(errno));
-            rc = MCP_IO;
-            break;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            api->set_error(owner, "cannot use %s as a directory: it is not one", p);
-            rc = MCP_IO;
-            break;
-        }
-        *c = saved;
-        if (!saved)
-            break;
-    }
-    free(p);
-    return rc;
-}
-
 /* Makes sure `path` can be a database file: its directory exists (created
  * 0700), and it is a regular file (created empty, 0600) that we can write. */
 static int sqlst_prepare_file(mcp_plugin *owner, const char *path)
 {
-    char *dir = sqlst_strdup(path);
+    char *dir = store_strdup(path);
     if (!dir) {
         api->set_error(owner, "out of memory");
         return MCP_NOMEM;
@@ -387,7 +303,7 @@ static int sqlst_prepare_file(mcp_plugin *owner, const char *path)
     if (slash) {
         slash[slash == dir ? 1 : 0] = '\0';
         if (slash != dir)
-            rc = sqlst_mkdirs(owner, dir);
+            rc = store_mkdirs(api, owner, dir, "a directory", "it is not one");
     } else {
         strcpy(dir, ".");
     }
@@ -414,7 +330,7 @@ static int sqlst_prepare_file(mcp_plugin *owner, const char *path)
     if (fd < 0) {
         api->set_error(owner, "cannot open the profile database %s for writing: %s", path,
                        strerror(errno));
-        return sqlst_errno_full(errno) ? MCP_FULL : MCP_IO;
+        return store_errno_full(errno) ? MCP_FULL : MCP_IO;
     }
     if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
         close(fd);
@@ -673,7 +589,8 @@ static int sqlst_open(const mcp_storage_vtab *vt, mcp_plugin *owner, mcp_store *
     }
     s->base.vt = vt;
     s->owner = owner;
-    s->path = sqlst_resolve_path(owner);
+    s->path = store_resolve_path(api, owner, "sqlite", "db_path", sqlst_cfg_path, "/profiles.db",
+                                 "a database file");
     if (!s->path) {
         free(s);
         return MCP_INVALID;
@@ -953,56 +870,6 @@ static int sqlst_retain(mcp_store *base, uint64_t max_profiles, int64_t min_crea
 /* list                                                                 */
 /* ------------------------------------------------------------------ */
 
-static bool sqlst_id_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-static int sqlst_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* On success *id points into `text`. */
-static bool sqlst_cursor_decode(const char *text, int64_t *ms, const char **id)
-{
-    if (strncmp(text, SQLST_CURSOR_PREFIX, SQLST_CURSOR_PREFIX_LEN) != 0)
-        return false;
-    const char *p = text + SQLST_CURSOR_PREFIX_LEN;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < SQLST_CURSOR_MS_DIGITS; i++, p++) {
-        int d = sqlst_hex_digit(*p);
-        if (d < 0)
-            return false;
-        v = v << 4 | (uint64_t)d;
-    }
-    if (*p++ != '.')
-        return false;
-    size_t n = strnlen(p, SQLST_ID_MAX + 1);
-    if (n == 0 || n > SQLST_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!sqlst_id_char(p[i]))
-            return false;
-    *ms = (int64_t)v;
-    *id = p;
-    return true;
-}
-
-static char *sqlst_cursor_encode(int64_t ms, const char *id)
-{
-    size_t n = SQLST_CURSOR_PREFIX_LEN + SQLST_CURSOR_MS_DIGITS + 1 + strlen(id) + 1;
-    char *c = api->alloc(n);
-    if (c)
-        snprintf(c, n, SQLST_CURSOR_PREFIX "%016" PRIx64 ".%s", (uint64_t)ms, id);
-    return c;
-}
-
 static sqlite3_stmt *sqlst_list_stmt(sqlst_store *s, unsigned mask, int *rc)
 {
     if (s->list_st[mask]) {
@@ -1046,20 +913,14 @@ static int sqlst_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb
 {
     sqlst_store *s = (sqlst_store *)base;
     *next_cursor = NULL;
-    if (!q || q->limit < 1 || q->limit > SQLST_LIST_MAX_LIMIT) {
-        api->set_error(s->owner, "list limit must be 1..%u, got %u", SQLST_LIST_MAX_LIMIT,
-                       q ? q->limit : 0);
-        return MCP_INVALID;
-    }
-    int64_t cms = 0;
-    const char *cid = NULL;
-    if (q->cursor && !sqlst_cursor_decode(q->cursor, &cms, &cid)) {
-        api->set_error(s->owner, "malformed cursor: expected a next_cursor from a previous list");
-        return MCP_INVALID;
-    }
+    int64_t cms;
+    const char *cid;
+    int rc =
+        store_list_check(api, s->owner, q, SQLST_LIST_MAX_LIMIT, SQLST_CURSOR_PREFIX, &cms, &cid);
+    if (rc)
+        return rc;
     unsigned mask = (q->cursor ? LQ_CURSOR : 0) | (q->since_ms ? LQ_SINCE : 0) |
                     (q->label ? LQ_LABEL : 0) | (q->target_contains ? LQ_TARGET : 0);
-    int rc;
     sqlite3_stmt *st = sqlst_list_stmt(s, mask, &rc);
     if (!st)
         return sqlst_fail(s, rc, "listing profiles");
@@ -1072,11 +933,11 @@ static int sqlst_list(mcp_store *base, const mcp_list_query *q, mcp_record_cb cb
 
     uint32_t delivered = 0;
     bool stopped = false;
-    char last_id[SQLST_ID_MAX + 1] = "";
+    char last_id[STORE_ID_MAX + 1] = "";
     int64_t last_ms = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (delivered == q->limit || stopped) { /* a match exists after the page */
-            *next_cursor = sqlst_cursor_encode(last_ms, last_id);
+            *next_cursor = store_cursor_encode(api, SQLST_CURSOR_PREFIX, last_ms, last_id);
             if (!*next_cursor) {
                 sqlite3_reset(st);
                 sqlite3_clear_bindings(st);
@@ -1125,18 +986,6 @@ static const mcp_storage_vtab sqlst_vtab = {
 /* Plugin                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Digits only: strtoul alone would accept " 12", "+12" and "-1". */
-static bool sqlst_parse_ms(const char *text, unsigned *out)
-{
-    if (!text[0] || strlen(text) > 10 || strspn(text, "0123456789") != strlen(text))
-        return false;
-    unsigned long long v = strtoull(text, NULL, 10);
-    if (v > SQLST_MAX_BUSY_MS)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
 static int sqlst_init(mcp_plugin *self, const mcp_host_api *host)
 {
     api = host;
@@ -1147,12 +996,12 @@ static int sqlst_init(mcp_plugin *self, const mcp_host_api *host)
                              "for $XDG_DATA_HOME/scalene-mcp/profiles.db)");
         return MCP_INVALID;
     }
-    const char *busy = api->config(self, "busy_timeout_ms");
-    if (busy && !sqlst_parse_ms(busy, &sqlst_busy_ms)) {
-        api->set_error(self, "busy_timeout_ms = \"%s\": expected milliseconds from 0 to %u", busy,
-                       SQLST_MAX_BUSY_MS);
-        return MCP_INVALID;
-    }
+    uint64_t busy_ms = SQLST_DEFAULT_BUSY_MS;
+    int rc =
+        cfgnum_read(api, self, "busy_timeout_ms", 0, SQLST_MAX_BUSY_MS, "milliseconds", &busy_ms);
+    if (rc)
+        return rc;
+    sqlst_busy_ms = (unsigned)busy_ms;
     if (sqlite3_threadsafe() == 0)
         api->log(self, MCP_LOG_DEBUG,
                  "libsqlite3 %s built without thread safety (fine: one "

@@ -1,26 +1,29 @@
 """A stand-in Python interpreter that impersonates Scalene 2.4.0 and writes a
 hostile profile (stdlib only).
 
-The bad-input catalog copies this file into a scratch directory as an
-executable `python` (with a #! line naming the real interpreter) and passes
-that path as the `python` argument of profile_script / profile_code, so the
-real server's runner and parser process what it writes.
+run_catalog.py copies this file into a scratch directory as executables
+(with a #! line naming the real interpreter) and passes one of them as the
+`python` argument of profile_script / profile_code, so the real server's
+runner and parser process what it writes.
 
 Two ways the server runs it (see host/pyenv.c and host/scalene_cmd.c):
 
-  python -c <probe>   the version probe: prints Scalene's version, its
-                      package directory, the library it preloads and 0 (not
-                      free-threaded), one per line. The file's own directory
-                      stands in for the package directory.
+  python -c <probe>   the version probe. A copy named `python` answers as
+                      Scalene 2.4.0 does: its version, its package directory
+                      (this file's directory stands in), the library it
+                      preloads and 0 (not free-threaded), one per line. The
+                      other names (see PROBES) answer badly: garbage, no
+                      package directory, nothing, a crash, SIGKILL.
   python -m scalene run --outfile=X ... script --- args
-                      a run: writes the document named by $BADINPUT_OUTPUT
-                      to X and exits with $BADINPUT_EXIT (default 0), after
-                      writing the bytes $BADINPUT_STDERR_HEX
-                      (hex) to stderr; with $BADINPUT_LITTER set it
-                      first leaves files in its working directory.
+                      a run: writes the bytes $BADINPUT_STDERR_HEX (hex) to
+                      stderr, leaves files in its working directory when
+                      $BADINPUT_LITTER is set, writes the document named by
+                      $BADINPUT_OUTPUT (see OUTPUTS and write_output) to X
+                      and exits with $BADINPUT_EXIT (default 0).
 
-The documents are generated here (see OUTPUTS) so that the 100 MB one
-never sits in the source tree. $BADINPUT_FIXTURES points at tests/fixtures.
+The documents are generated here, so the 100 MB one never sits in the
+source tree; $BADINPUT_FIXTURES points at tests/fixtures for the ones built
+from a real Scalene profile.
 """
 
 import json

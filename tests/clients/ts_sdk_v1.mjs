@@ -1,7 +1,11 @@
 // Client test (a): the official TypeScript SDK 1.x (@modelcontextprotocol/sdk,
 // legacy era, protocol 2025-11-25) drives scalene-mcp over stdio.
 //
-//   node ts_sdk_v1.mjs SERVER CONFIG
+//   node ts_sdk_v1.mjs SERVER CONFIG REAL_CONFIG
+//
+// Part 1 runs against CONFIG (the test plugin: test_echo, test_slow,
+// test_fail). Part 2 runs a full real session against REAL_CONFIG (the real
+// plugins, real Scalene 2.4.0): see realSession() in lib.mjs.
 //
 // Checks: initialize, paged tools/list (cursor loop), tool shapes, test_echo
 // with structuredContent validated by ajv against outputSchema, argument
@@ -9,6 +13,13 @@
 // -32602, test_slow with onprogress (>= 3 increasing values), cancellation
 // through AbortController (the call rejects, no late response or progress
 // reaches the client, ping still answers), close (server exits on stdin EOF).
+// Part 2: tools/list offers profile_script and the analyzers; profile_script
+// on cpu_hot.py with progress; analyze_profile (summary, sections, ajv against
+// outputSchema); a second run and compare_profiles; resources/list,
+// resources/templates/list, resources/read (text/plain + application/json);
+// prompts/list, prompts/get optimize_script; completion/complete of a profile
+// id; profile_script on endless.py aborted once running: the call rejects,
+// ping answers, list_profiles shows its partial profile (outcome cancelled).
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { McpError, ErrorCode, LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
@@ -19,11 +30,13 @@ import {
   checkPageSizes,
   checkProgress,
   checkToolShapes,
+  checkRealConfig,
   checkWire,
   lastRequest,
   lateForRequest,
   log,
   progressOnWire,
+  realSession,
   run,
   sleep,
   tapTransport,
@@ -32,7 +45,7 @@ import {
   usage,
 } from "./lib.mjs";
 
-const [server, config] = usage(process.argv.slice(2), ["SERVER", "CONFIG"]);
+const [server, config, realConfig] = usage(process.argv.slice(2), ["SERVER", "CONFIG", "REAL_CONFIG"]);
 
 run("ts_sdk_v1", async () => {
   const transport = new StdioClientTransport({
@@ -160,4 +173,30 @@ run("ts_sdk_v1", async () => {
   check(proc.exitCode !== null || proc.signalCode !== null, "server process has exited after close");
   check(proc.exitCode === 0, "server exited with status 0 on stdin EOF", { exitCode: proc.exitCode, signal: proc.signalCode });
   checkWire(wire);
+
+  // Part 2: the real server with real Scalene.
+  checkRealConfig(realConfig);
+  const realTransport = new StdioClientTransport({
+    command: server,
+    args: ["--config", realConfig],
+    env: { ...process.env },
+    stderr: "inherit",
+  });
+  const real = new Client({ name: "smcp-test-ts-sdk-v1-real", version: "1.0.0" }, { capabilities: {} });
+  real.onerror = (err) => log(`client error (SDK): ${err.message}`);
+  const realWire = tapTransport(realTransport);
+  await real.connect(realTransport);
+  const realProc = realTransport._process;
+  check(real.getServerCapabilities()?.resources && real.getServerCapabilities()?.prompts, "real: server advertises resources and prompts", real.getServerCapabilities());
+  check(real.getServerCapabilities()?.completions, "real: server advertises completions", real.getServerCapabilities());
+  await realSession({
+    name: "ts_sdk_v1",
+    client: real,
+    wire: realWire,
+    ping: true,
+    // SDK 1.x: callTool(params, resultSchema, options).
+    call: (params, opts = {}) => real.callTool(params, undefined, opts),
+  });
+  await real.close();
+  check(realProc.exitCode === 0, "real: server exited with status 0 on stdin EOF", { exitCode: realProc.exitCode, signal: realProc.signalCode });
 });

@@ -1,7 +1,11 @@
 // Client test (b): the TypeScript SDK 2.x client (@modelcontextprotocol/client)
 // drives scalene-mcp over stdio in one version-negotiation mode:
 //
-//   node ts_sdk_v2.mjs legacy|auto|modern SERVER CONFIG
+//   node ts_sdk_v2.mjs legacy|auto|modern SERVER CONFIG REAL_CONFIG
+//
+// Part 1 runs against CONFIG (the test plugin); part 2 runs a full real
+// session against REAL_CONFIG (real plugins, real Scalene 2.4.0), in the same
+// negotiation mode: see realSession() in lib.mjs.
 //
 // legacy: the plain initialize handshake (2025-11-25).
 // auto:   server/discover probe first; the server is dual-era, so this must
@@ -13,6 +17,11 @@
 // test_fail as isError, unknown tool as -32602, test_slow with onprogress
 // (>= 3 increasing values), an aborted test_slow (rejects, nothing arrives for
 // it afterwards, the server keeps answering), close.
+// Part 2: profile_script with progress, analyze_profile, compare_profiles
+// (each validated with ajv against its outputSchema), resources, prompts,
+// completion, and an aborted endless profile whose partial profile
+// list_profiles then shows (outcome cancelled). The 2026-07-28 era has no
+// ping: there the request after the cancellation is list_profiles.
 import { Client, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import {
@@ -22,11 +31,13 @@ import {
   checkPageSizes,
   checkProgress,
   checkToolShapes,
+  checkRealConfig,
   checkWire,
   lastRequest,
   lateForRequest,
   log,
   progressOnWire,
+  realSession,
   run,
   sleep,
   tapTransport,
@@ -36,7 +47,7 @@ import {
 } from "./lib.mjs";
 
 const MODERN = "2026-07-28";
-const [mode, server, config] = usage(process.argv.slice(2), ["legacy|auto|modern", "SERVER", "CONFIG"]);
+const [mode, server, config, realConfig] = usage(process.argv.slice(2), ["legacy|auto|modern", "SERVER", "CONFIG", "REAL_CONFIG"]);
 const negotiation = { legacy: { mode: "legacy" }, auto: { mode: "auto" }, modern: { mode: { pin: MODERN } } }[mode];
 if (!negotiation) {
   process.stderr.write(`unknown mode ${mode}\n`);
@@ -166,4 +177,28 @@ run(`ts_sdk_v2.${mode}`, async () => {
 
   await client.close();
   checkWire(wire);
+
+  // Part 2: the real server with real Scalene, same negotiation mode.
+  checkRealConfig(realConfig);
+  const realTransport = new StdioClientTransport({
+    command: server,
+    args: ["--config", realConfig],
+    env: { ...process.env },
+    stderr: "inherit",
+  });
+  const real = new Client({ name: `smcp-test-ts-sdk-v2-${mode}-real`, version: "2.0.0" }, { versionNegotiation: negotiation });
+  real.onerror = (err) => log(`client error (SDK): ${err.message}`);
+  const realWire = tapTransport(realTransport);
+  await real.connect(realTransport);
+  check(real.getProtocolEra() === expectEra, `real: negotiated era is ${expectEra}`, real.getProtocolEra());
+  check(real.getServerCapabilities()?.resources && real.getServerCapabilities()?.prompts, "real: server advertises resources and prompts", real.getServerCapabilities());
+  check(real.getServerCapabilities()?.completions, "real: server advertises completions", real.getServerCapabilities());
+  await realSession({
+    name: `ts_sdk_v2.${mode}`,
+    client: real,
+    wire: realWire,
+    ping: expectEra === "legacy",
+    call: (params, opts = {}) => real.callTool(params, opts),
+  });
+  await real.close();
 });

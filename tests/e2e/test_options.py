@@ -183,6 +183,30 @@ class Options(E2ETest):
                 self.assertTrue(all(l["cpu_percent"] > 0 or l["peak_mb"] > 0
                                     or l["malloc_mb"] > 0 for l in d["lines"]), d["lines"])
 
+    def test_reduced_profile_leaves_out_what_it_hides(self):
+        """With reduced_profile, files under the thresholds are left out of the
+        listing (not just marked), and get_file_details lists active lines
+        only even when asked for inactive ones; without it both appear."""
+        for v in self.versions():
+            with self.subTest(version=v):
+                plain = self.ok_entry("split_threshold", v)["structured"]["summary"]
+                e = self.ok_entry("split_reduced", v)
+                sm = e["structured"]["summary"]
+                self.assertEqual(sorted(f["display_path"] for f in plain["files"]),
+                                 ["main.py", "worker.py"], plain["files"])
+                self.assertEqual([f["display_path"] for f in sm["files"]], ["worker.py"],
+                                 sm["files"])
+                again = self.summary(e)  # get_profile applies the stored request too
+                self.assertEqual([f["display_path"] for f in again["files"]], ["worker.py"])
+                d = self.file_details(e, "worker.py", top_n=1000, include_inactive=True)
+                self.assertTrue(d["lines"])
+                self.assertTrue(all(l["cpu_percent"] > 0 or l["peak_mb"] > 0
+                                    or l["malloc_mb"] > 0 for l in d["lines"]), d["lines"])
+                if v == "2":  # 1.5.x records only lines with activity anyway
+                    full = self.file_details(self.ok_entry("split_threshold", v), "worker.py",
+                                             top_n=1000, include_inactive=True)
+                    self.assertGreater(len(full["lines"]), len(d["lines"]))
+
     def test_memory_leak_detector_false_warns(self):
         for v in self.versions():
             with self.subTest(version=v):

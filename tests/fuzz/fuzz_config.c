@@ -21,10 +21,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     /* environment overrides apply last: keep them out of the picture */
-    static const char *const vars[] = {"SCALENE_PYTHON_EXECUTABLE", "SCALENE_TIMEOUT",
-                                       "SCALENE_CPU_PERCENT_THRESHOLD", "SCALENE_MALLOC_THRESHOLD",
-                                       "SCALENE_LOG_LEVEL", "SCALENE_MCP_STORAGE",
-                                       "SCALENE_MCP_CONFIG"};
+    static const char *const vars[] = {
+        "SCALENE_PYTHON_EXECUTABLE", "SCALENE_TIMEOUT",   "SCALENE_CPU_PERCENT_THRESHOLD",
+        "SCALENE_MALLOC_THRESHOLD",  "SCALENE_LOG_LEVEL", "SCALENE_MCP_STORAGE",
+        "SCALENE_MCP_CONFIG"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
     mfd = memfd_create("smcp-fuzz-ini", MFD_CLOEXEC);

@@ -17,10 +17,12 @@
  * Environment: SMCP_PLUGIN_DIR (bundled plugins; default: this build's),
  * SMCP_FIXTURES (tests/fixtures; default: this source tree's),
  * SMCP_FUZZ_ECHO=1 (copy what the server wrote to stderr). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -39,6 +41,9 @@
 #endif
 #ifndef SMCP_FUZZ_PLUGINS
 #define SMCP_FUZZ_PLUGINS ""
+#endif
+#ifndef SMCP_FUZZ_TMPDIR
+#define SMCP_FUZZ_TMPDIR "fuzz-tmp"
 #endif
 
 /* Profiles every server starts with: id, fixture (relative to fixtures). */
@@ -95,13 +100,6 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static void remove_tmpdir(void)
-{
-    const char *d = getenv("TMPDIR");
-    if (d && !strncmp(d, "/tmp/smcp-fuzz-rpc-", 19))
-        rmdir(d);
-}
-
 static void die(const char *what, const char *why)
 {
     fprintf(stderr, "fuzz_rpc: %s: %s\n", what, why);
@@ -119,12 +117,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     unsetenv("SCALENE_MCP_STORAGE");
     unsetenv("SCALENE_LOG_LEVEL");
     /* every server start sweeps $TMPDIR for stale run directories: give
-     * it an empty one of our own */
-    static char tmpdir[] = "/tmp/smcp-fuzz-rpc-XXXXXX";
-    if (!mkdtemp(tmpdir))
-        die("mkdtemp", "failed");
-    setenv("TMPDIR", tmpdir, 1);
-    atexit(remove_tmpdir);
+     * it an empty one of our own (in the build tree: libFuzzer often ends
+     * with _Exit, so a directory made here could not be removed) */
+    if (mkdir(SMCP_FUZZ_TMPDIR, 0700) != 0 && errno != EEXIST)
+        die(SMCP_FUZZ_TMPDIR, strerror(errno));
+    setenv("TMPDIR", SMCP_FUZZ_TMPDIR, 1);
     echo_output = getenv("SMCP_FUZZ_ECHO") && !strcmp(getenv("SMCP_FUZZ_ECHO"), "1");
 
     /* the INI: quiet, small messages (so the size cap is reachable), paged
@@ -241,7 +238,20 @@ static bool ref_utf8(const unsigned char *s, size_t n)
     return true;
 }
 
-/* rpc_scan_id must agree with cJSON wherever cJSON accepts the text. */
+/* True when the text has a raw control character JSON does not allow
+ * (server_handle_line refuses such a line before anything else). */
+static bool has_control(const char *buf, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
+            return true;
+    }
+    return false;
+}
+
+/* rpc_scan_id must agree with cJSON wherever the server lets cJSON parse
+ * the text (valid UTF-8, no raw control characters). */
 static void check_scan_id(const char *buf, size_t size)
 {
     char small[8];
@@ -262,7 +272,8 @@ static void check_scan_id(const char *buf, size_t size)
     size_t rest = j ? (size_t)(end - buf) : size;
     while (rest < size && buf[rest] && strchr(" \t\r\n", buf[rest]))
         rest++;
-    if (j && cJSON_IsObject(j) && rest == size && rpc_utf8_valid(buf, size)) {
+    if (j && cJSON_IsObject(j) && rest == size && rpc_utf8_valid(buf, size) &&
+        !has_control(buf, size)) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
         if (!id)
             FUZZ_CHECK(kind == RPC_ID_NONE, "no id, but the scan says %d", kind);
@@ -280,9 +291,12 @@ static void check_scan_id(const char *buf, size_t size)
     free(out);
 }
 
-/* Every line the server wrote is one JSON-RPC 2.0 message in UTF-8. */
-static void check_output(void)
+/* Every line the server wrote is one JSON-RPC 2.0 message in UTF-8. When
+ * `parse_error_only`, the input was one line with a raw control character:
+ * the only answer must be a parse error (-32700). */
+static void check_output(bool parse_error_only)
 {
+    size_t n_msgs = 0;
     off_t n = lseek(out_fd, 0, SEEK_END);
     if (n > 0) {
         char *buf = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, out_fd, 0);
@@ -301,16 +315,26 @@ static void check_output(void)
             /* a response (an error for an unreadable id has no id: MCP has
              * no null ids), or a notification */
             bool has_id = cJSON_HasObjectItem(msg, "id");
-            bool res = cJSON_HasObjectItem(msg, "result"), error = cJSON_HasObjectItem(msg, "error");
+            bool res = cJSON_HasObjectItem(msg, "result"),
+                 error = cJSON_HasObjectItem(msg, "error");
             if (cJSON_HasObjectItem(msg, "method"))
                 FUZZ_CHECK(!has_id && !res && !error, "a request or a mix: %.200s", p);
             else
                 FUZZ_CHECK(res != error && (has_id || error), "not a response: %.200s", p);
+            if (parse_error_only) {
+                const cJSON *code = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(msg, "error"), "code");
+                FUZZ_CHECK(cJSON_IsNumber(code) && code->valueint == -32700 && !has_id,
+                           "a line with a raw control character got: %.200s", p);
+            }
+            n_msgs++;
             cJSON_Delete(msg);
             p = nl + 1;
         }
         munmap(buf, (size_t)n);
     }
+    if (parse_error_only)
+        FUZZ_CHECK(n_msgs == 1, "%zu answers to one line", n_msgs);
     if (ftruncate(out_fd, 0) != 0 || lseek(out_fd, 0, SEEK_SET) != 0)
         abort();
 }
@@ -327,6 +351,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rpc_utf8_valid(buf, size) == ref_utf8((const unsigned char *)buf, size),
                "rpc_utf8_valid disagrees with the reference");
     check_scan_id(buf, size);
+    /* one line (below the 2048-byte cap, no BOM) with a raw control
+     * character: the server must answer a parse error and nothing else */
+    size_t body = size;
+    if (body && buf[body - 1] == '\n')
+        body--;
+    bool parse_error_only = size <= 2048 && !memchr(buf, '\n', body) &&
+                            !(body >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) &&
+                            has_control(buf, body && buf[body - 1] == '\r' ? body - 1 : body);
 
     config cfg;
     server s;
@@ -357,6 +389,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rpc_reader_finish(&s.reader);
     server_free(&s);
     free(buf);
-    check_output();
+    check_output(parse_error_only);
     return 0;
 }

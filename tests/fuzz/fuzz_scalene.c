@@ -34,8 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cJSON_ArrayForEach(w, warnings)
         {
             FUZZ_CHECK(cJSON_IsString(w), "a warning that is not a string");
-            FUZZ_CHECK(rpc_utf8_valid(w->valuestring, strlen(w->valuestring)),
-                       "warning not UTF-8");
+            FUZZ_CHECK(rpc_utf8_valid(w->valuestring, strlen(w->valuestring)), "warning not UTF-8");
         }
         fuzz_check_profile(p);
         fuzz_check_roundtrip(p);

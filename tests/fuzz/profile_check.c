@@ -67,9 +67,8 @@ void fuzz_check_profile(const mcp_profile *p)
     check_str(si->schema_hint, "scalene.schema_hint", 0);
     check_str(si->program, "scalene.program", 0);
     FUZZ_CHECK(isfinite(si->start_time_abs), "start_time_abs not finite");
-    FUZZ_CHECK(si->max_footprint_python_fraction == -1 ||
-                   (si->max_footprint_python_fraction >= 0 &&
-                    si->max_footprint_python_fraction <= 1),
+    FUZZ_CHECK(si->max_footprint_python_fraction == -1 || (si->max_footprint_python_fraction >= 0 &&
+                                                           si->max_footprint_python_fraction <= 1),
                "max_footprint_python_fraction = %g", si->max_footprint_python_fraction);
     FUZZ_CHECK(isfinite(si->native_allocations_mb) && si->native_allocations_mb >= 0,
                "native_allocations_mb = %g", si->native_allocations_mb);

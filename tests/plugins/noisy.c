@@ -37,16 +37,17 @@ static int noisy_init(mcp_plugin *self, const mcp_host_api *host)
 {
     api = host;
     scribble("init");
-    const mcp_tool_def def = {MCP_TOOL_DEF_VERSION,
-                              "noisy_print",
-                              NULL,
-                              "Writes junk to stdout (tests that the host keeps it off the protocol).",
-                              "{\"type\":\"object\",\"additionalProperties\":false}",
-                              NULL,
-                              MCP_TOOL_READ_ONLY,
-                              noisy_print,
-                              NULL,
-                              NULL};
+    const mcp_tool_def def = {
+        MCP_TOOL_DEF_VERSION,
+        "noisy_print",
+        NULL,
+        "Writes junk to stdout (tests that the host keeps it off the protocol).",
+        "{\"type\":\"object\",\"additionalProperties\":false}",
+        NULL,
+        MCP_TOOL_READ_ONLY,
+        noisy_print,
+        NULL,
+        NULL};
     return api->register_tool(self, &def);
 }
 

@@ -99,8 +99,7 @@ int harness_add_scalene(harness *h, const char *json_path, const char *cwd, cons
     if (json_path[0] == '/')
         snprintf(path, sizeof path, "%s", json_path);
     else
-        snprintf(path, sizeof path, "%s/%s", env_or("SMCP_FIXTURES", "tests/fixtures"),
-                 json_path);
+        snprintf(path, sizeof path, "%s/%s", env_or("SMCP_FIXTURES", "tests/fixtures"), json_path);
     FILE *f = fopen(path, "rb");
     if (!f)
         ck_abort_msg("cannot open %s", path);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer_test_util.h"
 #include "host_harness.h"
 #include "tools.h"
 #include "pysrc.h"
@@ -17,14 +18,6 @@
 
 static const char *ini = "[server]\nlog_level = error\n[storage]\nbackend = memory\n"
                          "[plugin.memory]\n[plugin.bottlenecks]\n";
-
-static harness *h;
-
-static const char *fixtures(void)
-{
-    const char *f = getenv("SMCP_FIXTURES");
-    return f && *f ? f : "tests/fixtures";
-}
 
 /* The directory a 1.5.16 fixture ran in (its source is there). */
 static char *fixture_dir(const char *rel)
@@ -39,11 +32,6 @@ static void setup(void)
     h = harness_new(ini);
 }
 
-static void teardown(void)
-{
-    harness_free(h);
-}
-
 /* ---- synthetic profiles: a real fixture with edits ---- */
 
 typedef struct edit {
@@ -52,23 +40,6 @@ typedef struct edit {
     const char *key;  /* a metric to set, or NULL */
     double value;
 } edit;
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    cJSON *doc = cJSON_Parse(buf);
-    free(buf);
-    ck_assert_ptr_nonnull(doc);
-    return doc;
-}
 
 /* Copies fixture `rel`, applies the edits to every file's lines, writes it
  * to a temporary file and stores it as profile `id`. */
@@ -97,17 +68,8 @@ static void add_edited(const char *rel, const char *cwd, const char *id, const e
             }
         }
     }
-    char out[256];
-    snprintf(out, sizeof out, "/tmp/smcp-bn-%d-%s.json", (int)getpid(), id);
-    char *txt = cJSON_Print(doc);
-    FILE *f = fopen(out, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(txt, f);
-    fclose(f);
-    free(txt);
+    add_doc(doc, cwd, id);
     cJSON_Delete(doc);
-    harness_add_scalene(h, out, cwd, id);
-    unlink(out);
 }
 
 /* ---- helpers over answers ---- */
@@ -125,27 +87,13 @@ static const cJSON *problems(const cJSON *r)
     return cJSON_GetObjectItem(harness_structured(r), "problems");
 }
 
-static const char *sget(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsString(v), "no string %s", k);
-    return v->valuestring;
-}
-
-static double nget(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsNumber(v), "no number %s", k);
-    return v->valuedouble;
-}
-
 /* The problem whose line range holds `line`, or NULL. */
 static const cJSON *problem_at(const cJSON *r, int line)
 {
     const cJSON *p;
     cJSON_ArrayForEach(p, problems(r))
     {
-        if (nget(p, "first_line") <= line && line <= nget(p, "last_line"))
+        if (json_num(p, "first_line") <= line && line <= json_num(p, "last_line"))
             return p;
     }
     return NULL;
@@ -156,7 +104,7 @@ static int has_rule(const cJSON *p, const char *rule)
 {
     if (!p)
         return 0;
-    if (!strcmp(sget(p, "rule"), rule))
+    if (!strcmp(json_str(p, "rule"), rule))
         return 1;
     const cJSON *a;
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(p, "also"))
@@ -188,15 +136,15 @@ START_TEST(cpu_loop_23_reports_the_loop_region)
     const cJSON *p = cJSON_GetArrayItem(problems(r), 0);
     ck_assert_ptr_nonnull(p);
     /* 2.x spread the samples over header and body: one problem, lines 6-7 */
-    ck_assert_str_eq(sget(p, "severity"), "critical");
-    ck_assert_str_eq(sget(p, "rule"), "python_numeric_loop");
-    ck_assert_int_eq((int)nget(p, "first_line"), 6);
-    ck_assert_int_eq((int)nget(p, "last_line"), 7);
-    ck_assert_int_eq((int)nget(p, "line"), 7);
-    ck_assert_str_eq(sget(p, "function"), "busy");
-    ck_assert_str_eq(sget(p, "file"), "cpu_loop.py");
-    ck_assert(nget(p, "cpu_percent") > 99);
-    ck_assert_ptr_nonnull(strstr(sget(p, "recommendation"), "NumPy"));
+    ck_assert_str_eq(json_str(p, "severity"), "critical");
+    ck_assert_str_eq(json_str(p, "rule"), "python_numeric_loop");
+    ck_assert_int_eq((int)json_num(p, "first_line"), 6);
+    ck_assert_int_eq((int)json_num(p, "last_line"), 7);
+    ck_assert_int_eq((int)json_num(p, "line"), 7);
+    ck_assert_str_eq(json_str(p, "function"), "busy");
+    ck_assert_str_eq(json_str(p, "file"), "cpu_loop.py");
+    ck_assert(json_num(p, "cpu_percent") > 99);
+    ck_assert_ptr_nonnull(strstr(json_str(p, "recommendation"), "NumPy"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "cpu_loop.py:6-7"));
     cJSON_Delete(r);
 }
@@ -210,10 +158,10 @@ START_TEST(cpu_loop_15_uses_the_source_on_disk)
     cJSON *r = bottlenecks("{\"profile_id\":\"loop15\"}");
     const cJSON *p = cJSON_GetArrayItem(problems(r), 0);
     /* 1.5.16 records only line 7; the file on disk shows its loop */
-    ck_assert_str_eq(sget(p, "rule"), "python_numeric_loop");
-    ck_assert_int_eq((int)nget(p, "line"), 7);
-    ck_assert_int_eq((int)nget(p, "first_line"), 7);
-    ck_assert_ptr_nonnull(strstr(sget(p, "evidence"), "loop at line 6"));
+    ck_assert_str_eq(json_str(p, "rule"), "python_numeric_loop");
+    ck_assert_int_eq((int)json_num(p, "line"), 7);
+    ck_assert_int_eq((int)json_num(p, "first_line"), 7);
+    ck_assert_ptr_nonnull(strstr(json_str(p, "evidence"), "loop at line 6"));
     ck_assert_ptr_null(strstr(harness_text(r), "Loop context was unknown"));
     cJSON_Delete(r);
 }
@@ -225,7 +173,7 @@ START_TEST(cpu_loop_15_without_source_says_so)
     cJSON *r = bottlenecks("{\"profile_id\":\"blind\"}");
     const cJSON *p = cJSON_GetArrayItem(problems(r), 0);
     /* no loop header recorded, no file: a loop rule cannot be claimed */
-    ck_assert_str_eq(sget(p, "rule"), "python_time");
+    ck_assert_str_eq(json_str(p, "rule"), "python_time");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Loop context was unknown"));
     cJSON_Delete(r);
 }
@@ -246,15 +194,15 @@ START_TEST(memory_alloc_both_versions)
         /* the 300 MB bytearray: a large allocation, not a loop problem */
         const cJSON *p = problem_at(r, 9);
         ck_assert_ptr_nonnull(p);
-        ck_assert_str_eq(sget(p, "rule"), "large_allocation");
-        ck_assert(nget(p, "peak_mb") > 290);
-        ck_assert_str_eq(sget(p, "severity"), "high");
+        ck_assert_str_eq(json_str(p, "rule"), "large_allocation");
+        ck_assert(json_num(p, "peak_mb") > 290);
+        ck_assert_str_eq(json_str(p, "severity"), "high");
         ck_assert(!has_rule(p, "alloc_in_loop"));
         /* `s += x` in the for loop over a list of ints */
         p = problem_at(r, 17);
         ck_assert_ptr_nonnull(p);
-        ck_assert_str_eq(sget(p, "rule"), "python_numeric_loop");
-        ck_assert_str_eq(sget(p, "function"), "main");
+        ck_assert_str_eq(json_str(p, "rule"), "python_numeric_loop");
+        ck_assert_str_eq(json_str(p, "function"), "main");
         ck_assert(!rule_anywhere(r, "str_concat_in_loop"));
         cJSON_Delete(r);
     }
@@ -267,14 +215,14 @@ START_TEST(leaky_cache_allocation_and_sleep)
                         "/home/dev/scalene-2.3.0-samples/leaky_cache", "leak23");
     cJSON *r = bottlenecks("{\"profile_id\":\"leak23\"}");
     const cJSON *p = problem_at(r, 9);
-    ck_assert_str_eq(sget(p, "rule"), "allocation_churn");
+    ck_assert_str_eq(json_str(p, "rule"), "allocation_churn");
     /* its system time is page faults, not I/O */
-    ck_assert_ptr_nonnull(strstr(sget(p, "evidence"), "fresh pages"));
+    ck_assert_ptr_nonnull(strstr(json_str(p, "evidence"), "fresh pages"));
     ck_assert(!has_rule(p, "system_time"));
     p = problem_at(r, 17);
-    ck_assert_str_eq(sget(p, "rule"), "sleeping");
+    ck_assert_str_eq(json_str(p, "rule"), "sleeping");
     /* Python 3.11 charged main()'s def line with loop time: merged, said */
-    ck_assert_ptr_nonnull(strstr(sget(p, "evidence"), "def line"));
+    ck_assert_ptr_nonnull(strstr(json_str(p, "evidence"), "def line"));
     ck_assert_ptr_null(problem_at(r, 13));
     cJSON_Delete(r);
 }
@@ -343,8 +291,8 @@ static void run_case(const rule_case *c)
     const cJSON *p = problem_at(r, 7);
     ck_assert_msg(p != NULL, "%s: no problem at line 7", c->id);
     if (c->expect)
-        ck_assert_msg(!strcmp(sget(p, "rule"), c->expect), "%s: rule %s, expected %s", c->id,
-                      sget(p, "rule"), c->expect);
+        ck_assert_msg(!strcmp(json_str(p, "rule"), c->expect), "%s: rule %s, expected %s", c->id,
+                      json_str(p, "rule"), c->expect);
     if (c->absent)
         ck_assert_msg(!rule_anywhere(r, c->absent), "%s: %s fired:\n%s", c->id, c->absent,
                       harness_text(r));
@@ -369,7 +317,7 @@ START_TEST(synthetic_alloc_outside_loop_is_not_a_loop_problem)
                "/home/dev/scalene-2.3.0-samples/memory_alloc", "outside", e, 1);
     cJSON *r = bottlenecks("{\"profile_id\":\"outside\"}");
     const cJSON *p = problem_at(r, 9);
-    ck_assert_str_eq(sget(p, "rule"), "large_allocation");
+    ck_assert_str_eq(json_str(p, "rule"), "large_allocation");
     ck_assert(!rule_anywhere(r, "alloc_in_loop"));
     cJSON_Delete(r);
 }
@@ -408,8 +356,8 @@ START_TEST(synthetic_gpu_profile)
     const cJSON *p = problem_at(r, 18);
     ck_assert_ptr_nonnull(p);
     ck_assert(has_rule(p, "gpu_heavy"));
-    ck_assert_str_eq(sget(p, "severity"), "medium"); /* 3 GB of GPU memory */
-    ck_assert(nget(p, "gpu_percent") > 80);
+    ck_assert_str_eq(json_str(p, "severity"), "medium"); /* 3 GB of GPU memory */
+    ck_assert(json_num(p, "gpu_percent") > 80);
     cJSON_Delete(r);
     /* the same line without GPU data is no problem at all */
     harness_add_scalene(h, "scalene-2.3.0/memory_alloc/profile.json",
@@ -430,7 +378,7 @@ START_TEST(bounded_by_top_n_and_max_bytes)
     const cJSON *sc = harness_structured(r);
     ck_assert_int_eq(cJSON_GetArraySize(problems(r)), 1);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(sc, "truncated")));
-    ck_assert_int_gt((int)nget(sc, "total_problems"), 1);
+    ck_assert_int_gt((int)json_num(sc, "total_problems"), 1);
     ck_assert_ptr_nonnull(strstr(harness_text(r), "raise top_n"));
     cJSON_Delete(r);
     r = bottlenecks("{\"profile_id\":\"mem23\",\"max_bytes\":500}");
@@ -453,7 +401,7 @@ START_TEST(min_severity_and_file_filter)
     ck_assert_int_ge(cJSON_GetArraySize(problems(r)), 1);
     cJSON_ArrayForEach(p, problems(r))
     {
-        ck_assert_str_eq(sget(p, "severity"), "critical");
+        ck_assert_str_eq(json_str(p, "severity"), "critical");
     }
     cJSON_Delete(r);
     harness_add_scalene(h, "scalene-2.3.0/two_file/profile.json",
@@ -462,7 +410,7 @@ START_TEST(min_severity_and_file_filter)
     ck_assert_int_ge(cJSON_GetArraySize(problems(r)), 1);
     cJSON_ArrayForEach(p, problems(r))
     {
-        ck_assert_str_eq(sget(p, "file"), "helper.py");
+        ck_assert_str_eq(json_str(p, "file"), "helper.py");
     }
     cJSON_Delete(r);
 }
@@ -500,12 +448,12 @@ START_TEST(section_in_analyze_profile)
     const cJSON *sec =
         cJSON_GetObjectItem(cJSON_GetObjectItem(harness_structured(r), "sections"), "bottlenecks");
     ck_assert_ptr_nonnull(sec);
-    ck_assert_ptr_nonnull(strstr(sget(sec, "text"), "Python loop over numeric data"));
+    ck_assert_ptr_nonnull(strstr(json_str(sec, "text"), "Python loop over numeric data"));
     const cJSON *rec =
         cJSON_GetArrayItem(cJSON_GetObjectItem(harness_structured(r), "recommendations"), 0);
-    ck_assert_str_eq(sget(rec, "section"), "bottlenecks");
-    ck_assert_str_eq(sget(rec, "severity"), "critical");
-    ck_assert_int_eq((int)nget(rec, "line"), 7);
+    ck_assert_str_eq(json_str(rec, "section"), "bottlenecks");
+    ck_assert_str_eq(json_str(rec, "severity"), "critical");
+    ck_assert_int_eq((int)json_num(rec, "line"), 7);
     cJSON_Delete(r);
     /* focus leaks has no bottlenecks section */
     r = harness_call(h, "analyze_profile", "{\"profile_id\":\"loop23\",\"focus\":\"leaks\"}");
@@ -598,7 +546,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("bottlenecks");
     TCase *tc = tcase_create("fixtures");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, cpu_loop_23_reports_the_loop_region);
     tcase_add_test(tc, cpu_loop_15_uses_the_source_on_disk);

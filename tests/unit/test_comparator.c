@@ -8,78 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer_test_util.h"
 #include "host_harness.h"
 #include "tools.h"
 
 static const char *ini = "[server]\nlog_level = error\n[storage]\nbackend = memory\n"
                          "[plugin.memory]\n[plugin.comparator]\n";
 
-static harness *h;
-
 #define MEM23 "scalene-2.3.0/memory_alloc/profile.json"
 #define MEM23_CWD "/home/dev/scalene-2.3.0-samples/memory_alloc"
-
-static const char *fixtures(void)
-{
-    const char *f = getenv("SMCP_FIXTURES");
-    return f && *f ? f : "tests/fixtures";
-}
 
 static void setup(void)
 {
     h = harness_new(ini);
-}
-
-static void teardown(void)
-{
-    harness_free(h);
-}
-
-static cJSON *fixture_doc(const char *rel)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", fixtures(), rel);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    cJSON *doc = cJSON_Parse(buf);
-    free(buf);
-    ck_assert_ptr_nonnull(doc);
-    return doc;
-}
-
-static void add_doc(cJSON *doc, const char *cwd, const char *id)
-{
-    char out[256];
-    snprintf(out, sizeof out, "/tmp/smcp-cmp-%d-%s.json", (int)getpid(), id);
-    char *txt = cJSON_PrintUnformatted(doc);
-    FILE *f = fopen(out, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(txt, f);
-    fclose(f);
-    free(txt);
-    harness_add_scalene(h, out, cwd, id);
-    unlink(out);
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsNumber(v), "no number %s", k);
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsString(v), "no string %s", k);
-    return v->valuestring;
 }
 
 static void bump(cJSON *o, const char *k, int by)
@@ -99,7 +40,7 @@ static void bump(cJSON *o, const char *k, int by)
 static void edit_profile(cJSON *doc, int shift, double factor, const int *slow, int n_slow,
                          int text_line, const char *text)
 {
-    double el = num(doc, "elapsed_time_sec"), added = 0;
+    double el = json_num(doc, "elapsed_time_sec"), added = 0;
     cJSON *file;
     cJSON_ArrayForEach(file, cJSON_GetObjectItem(doc, "files"))
     {
@@ -110,8 +51,8 @@ static void edit_profile(cJSON *doc, int shift, double factor, const int *slow, 
             for (int i = 0; i < n_slow; i++)
                 if (slow[i] == ln)
                     added += (factor - 1) *
-                             (num(l, "n_cpu_percent_python") + num(l, "n_cpu_percent_c") +
-                              num(l, "n_sys_percent")) /
+                             (json_num(l, "n_cpu_percent_python") + json_num(l, "n_cpu_percent_c") +
+                              json_num(l, "n_sys_percent")) /
                              100 * el;
         }
     }
@@ -134,7 +75,7 @@ static void edit_profile(cJSON *doc, int shift, double factor, const int *slow, 
                 if (slow[i] == ln)
                     m = factor;
             for (int i = 0; i < 3; i++)
-                cJSON_SetNumberValue(cJSON_GetObjectItem(l, pct[i]), num(l, pct[i]) * m * k);
+                cJSON_SetNumberValue(cJSON_GetObjectItem(l, pct[i]), json_num(l, pct[i]) * m * k);
             if (ln == text_line && text) {
                 char t[256];
                 snprintf(t, sizeof t, "%s\n", text);
@@ -196,7 +137,7 @@ static const cJSON *entry_with(const cJSON *arr, const char *source_part)
     const cJSON *e;
     cJSON_ArrayForEach(e, arr)
     {
-        if (strstr(str(e, "source"), source_part))
+        if (strstr(json_str(e, "source"), source_part))
             return e;
     }
     return NULL;
@@ -215,9 +156,9 @@ START_TEST(profile_against_itself)
         char args[128];
         snprintf(args, sizeof args, "{\"before_id\":\"%s\",\"after_id\":\"%s\"}", ids[i], ids[i]);
         cJSON *r = compare(args);
-        ck_assert_str_eq(str(harness_structured(r), "verdict"), "no_significant_change");
+        ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "no_significant_change");
         ck_assert_int_eq(n_changes(r), 0);
-        ck_assert_int_gt((int)num(harness_structured(r), "matched_lines"), 5);
+        ck_assert_int_gt((int)json_num(harness_structured(r), "matched_lines"), 5);
         ck_assert_ptr_nonnull(strstr(harness_text(r), "no significant change"));
         cJSON_Delete(r);
     }
@@ -237,7 +178,7 @@ START_TEST(cpu_loop_15_vs_23_match_by_text)
      * 2.x's header share went back to the body */
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "new_code")), 0);
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "removed_code")), 0);
-    ck_assert_str_ne(str(sc, "verdict"), "regression");
+    ck_assert_str_ne(json_str(sc, "verdict"), "regression");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Different Scalene versions"));
     cJSON_Delete(r);
 
@@ -250,11 +191,11 @@ START_TEST(cpu_loop_15_vs_23_match_by_text)
     r = compare("{\"before_id\":\"loop15\",\"after_id\":\"loop23slow\"}");
     const cJSON *e = cJSON_GetArrayItem(list(r, "lines", "regressions"), 0);
     ck_assert_ptr_nonnull(e);
-    ck_assert_str_eq(str(e, "source"), "total += i * i % 7");
-    ck_assert_int_eq((int)num(e, "before_line"), 7);
-    ck_assert_int_eq((int)num(e, "after_line"), 7);
-    ck_assert_str_eq(str(e, "function"), "busy");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "regression");
+    ck_assert_str_eq(json_str(e, "source"), "total += i * i % 7");
+    ck_assert_int_eq((int)json_num(e, "before_line"), 7);
+    ck_assert_int_eq((int)json_num(e, "after_line"), 7);
+    ck_assert_str_eq(json_str(e, "function"), "busy");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "regression");
     cJSON_Delete(r);
 }
 END_TEST
@@ -273,14 +214,14 @@ START_TEST(planted_regression_with_shifted_lines)
     cJSON_Delete(doc);
     cJSON *r = compare("{\"before_id\":\"before\",\"after_id\":\"after\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_str_eq(str(sc, "verdict"), "regression");
+    ck_assert_str_eq(json_str(sc, "verdict"), "regression");
     const cJSON *reg = list(r, "lines", "regressions");
     ck_assert_int_eq(cJSON_GetArraySize(reg), 1);
     const cJSON *e = cJSON_GetArrayItem(reg, 0);
-    ck_assert_str_eq(str(e, "source"), "s += x");
-    ck_assert_int_eq((int)num(e, "before_line"), 17);
-    ck_assert_int_eq((int)num(e, "after_line"), 20);
-    ck_assert(num(e, "change_sec") > 1.0);
+    ck_assert_str_eq(json_str(e, "source"), "s += x");
+    ck_assert_int_eq((int)json_num(e, "before_line"), 17);
+    ck_assert_int_eq((int)json_num(e, "after_line"), 20);
+    ck_assert(json_num(e, "change_sec") > 1.0);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(e, "matched_by_text_only")));
     /* line 5's share fell from 79% to 56%, its seconds did not: unchanged */
     ck_assert_int_eq(cJSON_GetArraySize(list(r, "lines", "improvements")), 0);
@@ -288,19 +229,19 @@ START_TEST(planted_regression_with_shifted_lines)
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "new_code")), 0);
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "removed_code")), 0);
     const cJSON *f = cJSON_GetArrayItem(list(r, "functions", "regressions"), 0);
-    ck_assert_str_eq(str(f, "function"), "main");
+    ck_assert_str_eq(json_str(f, "function"), "main");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "memory_alloc.py:20 (was 17)"));
     cJSON_Delete(r);
 
     /* the other way round it is an improvement */
     r = compare("{\"before_id\":\"after\",\"after_id\":\"before\"}");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "improvement");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "improvement");
     ck_assert_int_eq(cJSON_GetArraySize(list(r, "lines", "regressions")), 0);
     cJSON_Delete(r);
 
     /* a tolerance above the change hides it */
     r = compare("{\"before_id\":\"before\",\"after_id\":\"after\",\"tolerance\":500}");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "no_significant_change");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "no_significant_change");
     cJSON_Delete(r);
 }
 END_TEST
@@ -314,7 +255,7 @@ START_TEST(shift_alone_is_no_change)
     add_doc(doc, MEM23_CWD, "shifted");
     cJSON_Delete(doc);
     cJSON *r = compare("{\"before_id\":\"before\",\"after_id\":\"shifted\"}");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "no_significant_change");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "no_significant_change");
     ck_assert_int_eq(n_changes(r), 0);
     cJSON_Delete(r);
 }
@@ -333,7 +274,7 @@ START_TEST(changed_text_is_new_and_removed_code)
     ck_assert_ptr_nonnull(entry_with(list(r, NULL, "removed_code"), "[i for i in range"));
     const cJSON *n = cJSON_GetArrayItem(list(r, NULL, "new_code"), 0);
     ck_assert(cJSON_IsNull(cJSON_GetObjectItem(n, "before_line")));
-    ck_assert_int_eq((int)num(n, "after_line"), 5);
+    ck_assert_int_eq((int)json_num(n, "after_line"), 5);
     /* same function, same time: the function did not change */
     ck_assert_int_eq(cJSON_GetArraySize(list(r, "functions", "regressions")), 0);
     ck_assert_int_eq(cJSON_GetArraySize(list(r, "functions", "improvements")), 0);
@@ -348,7 +289,7 @@ START_TEST(files_match_across_working_directories)
     harness_add_scalene(h, MEM23, MEM23_CWD, "here");
     harness_add_scalene(h, MEM23, "/elsewhere", "there");
     cJSON *r = compare("{\"before_id\":\"here\",\"after_id\":\"there\"}");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "no_significant_change");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "no_significant_change");
     ck_assert_int_eq(n_changes(r), 0);
     cJSON_Delete(r);
 }
@@ -369,10 +310,10 @@ START_TEST(renamed_file_is_paired_by_its_source)
     add_doc(doc, MEM23_CWD, "renamed");
     cJSON_Delete(doc);
     cJSON *r = compare("{\"before_id\":\"before\",\"after_id\":\"renamed\"}");
-    ck_assert_str_eq(str(harness_structured(r), "verdict"), "regression");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "regression");
     const cJSON *e = cJSON_GetArrayItem(list(r, "lines", "regressions"), 0);
-    ck_assert_str_eq(str(e, "source"), "s += x");
-    ck_assert_int_eq((int)num(e, "after_line"), 20);
+    ck_assert_str_eq(json_str(e, "source"), "s += x");
+    ck_assert_int_eq((int)json_num(e, "after_line"), 20);
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "new_code")), 0);
     ck_assert_int_eq(cJSON_GetArraySize(list(r, NULL, "removed_code")), 0);
     ck_assert_ptr_nonnull(strstr(harness_text(r), "paired"));
@@ -422,7 +363,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("comparator");
     TCase *tc = tcase_create("fixtures");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, profile_against_itself);
     tcase_add_test(tc, cpu_loop_15_vs_23_match_by_text);

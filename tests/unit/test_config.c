@@ -22,10 +22,15 @@ static char err[4096];
 static config cfg;
 static bool cfg_loaded;
 
-static const char *const env_vars[] = {
-    "SCALENE_MCP_CONFIG",        "XDG_CONFIG_HOME",           "SCALENE_PYTHON_EXECUTABLE",
-    "SCALENE_TIMEOUT",           "SCALENE_CPU_PERCENT_THRESHOLD", "SCALENE_MALLOC_THRESHOLD",
-    "SCALENE_LOG_LEVEL",         "SCALENE_MCP_STORAGE",       NULL};
+static const char *const env_vars[] = {"SCALENE_MCP_CONFIG",
+                                       "XDG_CONFIG_HOME",
+                                       "SCALENE_PYTHON_EXECUTABLE",
+                                       "SCALENE_TIMEOUT",
+                                       "SCALENE_CPU_PERCENT_THRESHOLD",
+                                       "SCALENE_MALLOC_THRESHOLD",
+                                       "SCALENE_LOG_LEVEL",
+                                       "SCALENE_MCP_STORAGE",
+                                       NULL};
 
 static void setup(void)
 {
@@ -170,44 +175,42 @@ END_TEST
 
 START_TEST(every_key)
 {
-    const char *p = write_file(
-        "all.ini",
-        "[server]\n"
-        "log_level = debug\n"
-        "plugin_dir = /opt/plugins\n"
-        "max_message_bytes = 2048\n"
-        "max_profile_bytes = 4096\n"
-        "tools_page_size = 3\n"
-        "max_concurrent_profiles = 5\n"
-        "instructions = Be brief.\n"
-        "\n"
-        "[scalene]\n"
-        "python = /usr/bin/python3.11\n"
-        "timeout = 12.5\n"
-        "max_timeout = 60\n"
-        "cpu_percent_threshold = 2.5\n"
-        "malloc_threshold = 7\n"
-        "allowed_roots = /srv:/home/u\n"
-        "pass_secrets = yes\n"
-        "fast_start = off\n"
-        "\n"
-        "[storage]\n"
-        "backend = sqlite\n"
-        "max_profiles = 100\n"
-        "max_age_days = 30\n"
-        "cache_profiles = 0\n"
-        "\n"
-        "[tools]\n"
-        "profile_code = false\n"
-        "get_cpu_hotspots = true\n"
-        "\n"
-        "[plugin.memory]\n"
-        "\n"
-        "[plugin.extra]\n"
-        "path = sub/extra.so\n"
-        "optional = true\n"
-        "enabled = false\n"
-        "colour = blue\n");
+    const char *p = write_file("all.ini", "[server]\n"
+                                          "log_level = debug\n"
+                                          "plugin_dir = /opt/plugins\n"
+                                          "max_message_bytes = 2048\n"
+                                          "max_profile_bytes = 4096\n"
+                                          "tools_page_size = 3\n"
+                                          "max_concurrent_profiles = 5\n"
+                                          "instructions = Be brief.\n"
+                                          "\n"
+                                          "[scalene]\n"
+                                          "python = /usr/bin/python3.11\n"
+                                          "timeout = 12.5\n"
+                                          "max_timeout = 60\n"
+                                          "cpu_percent_threshold = 2.5\n"
+                                          "malloc_threshold = 7\n"
+                                          "allowed_roots = /srv:/home/u\n"
+                                          "pass_secrets = yes\n"
+                                          "fast_start = off\n"
+                                          "\n"
+                                          "[storage]\n"
+                                          "backend = sqlite\n"
+                                          "max_profiles = 100\n"
+                                          "max_age_days = 30\n"
+                                          "cache_profiles = 0\n"
+                                          "\n"
+                                          "[tools]\n"
+                                          "profile_code = false\n"
+                                          "get_cpu_hotspots = true\n"
+                                          "\n"
+                                          "[plugin.memory]\n"
+                                          "\n"
+                                          "[plugin.extra]\n"
+                                          "path = sub/extra.so\n"
+                                          "optional = true\n"
+                                          "enabled = false\n"
+                                          "colour = blue\n");
     ck_assert_int_eq(load(p), 0);
     ck_assert_str_eq(captured, "");
     ck_assert_int_eq(cfg.log_level, MCP_LOG_DEBUG);

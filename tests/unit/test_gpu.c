@@ -11,12 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer_test_util.h"
 #include "host_harness.h"
 
 static const char *ini = "[server]\nlog_level = error\n[storage]\nbackend = memory\n"
                          "[plugin.memory]\n[plugin.gpu]\n";
-
-static harness *h;
 
 static void setup(void)
 {
@@ -28,44 +27,9 @@ static void setup(void)
     harness_add_scalene(h, "scalene-1.5.16/cpu_loop/profile.json", "/nonexistent", "loop15");
 }
 
-static void teardown(void)
-{
-    harness_free(h);
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    ck_assert_msg(v != NULL, "missing key '%s'", k);
-    return v;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    ck_assert_msg(cJSON_IsNumber(v), "'%s' is not a number", k);
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    ck_assert_msg(cJSON_IsString(v), "'%s' is not a string", k);
-    return v->valuestring;
-}
-
-static cJSON *ok_call(const char *tname, const char *args)
-{
-    cJSON *r = harness_call(h, tname, args);
-    ck_assert_msg(cJSON_GetObjectItemCaseSensitive(r, "result") != NULL,
-                  "%s: JSON-RPC error (schema violation?): %s", args, cJSON_PrintUnformatted(r));
-    ck_assert_msg(!harness_is_error(r), "%s failed: %s", args, harness_text(r));
-    return r;
-}
-
 static int line_at(const cJSON *sc, int i)
 {
-    return (int)num(cJSON_GetArrayItem(get(sc, "lines"), i), "line");
+    return (int)json_num(cJSON_GetArrayItem(json_get(sc, "lines"), i), "line");
 }
 
 /* SYNTHETIC profile: y = model(x) (88 % busy) ranks first by utilisation,
@@ -74,27 +38,28 @@ START_TEST(synthetic_ranks)
 {
     cJSON *r = ok_call("get_gpu_hotspots", "{\"profile_id\":\"syn\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert(cJSON_IsTrue(get(sc, "gpu_profiled")));
-    ck_assert(cJSON_IsTrue(get(sc, "has_gpu_data")));
-    ck_assert_str_eq(str(sc, "gpu_device"), "GPU");
-    ck_assert(cJSON_IsNull(get(sc, "how_to_enable")));
+    ck_assert(cJSON_IsTrue(json_get(sc, "gpu_profiled")));
+    ck_assert(cJSON_IsTrue(json_get(sc, "has_gpu_data")));
+    ck_assert_str_eq(json_str(sc, "gpu_device"), "GPU");
+    ck_assert(cJSON_IsNull(json_get(sc, "how_to_enable")));
     ck_assert_int_eq(line_at(sc, 0), 16);
     ck_assert_int_eq(line_at(sc, 1), 18);
     ck_assert_int_eq(line_at(sc, 2), 26);
     ck_assert_int_eq(line_at(sc, 3), 17);
-    const cJSON *top = cJSON_GetArrayItem(get(sc, "lines"), 0);
-    ck_assert(fabs(num(top, "gpu_percent") - 88.0) < 1e-9);
-    ck_assert(fabs(num(top, "gpu_peak_mb") - 2100.0) < 1e-9);
-    ck_assert_str_eq(str(top, "function"), "train_step");
+    const cJSON *top = cJSON_GetArrayItem(json_get(sc, "lines"), 0);
+    ck_assert(fabs(json_num(top, "gpu_percent") - 88.0) < 1e-9);
+    ck_assert(fabs(json_num(top, "gpu_peak_mb") - 2100.0) < 1e-9);
+    ck_assert_str_eq(json_str(top, "function"), "train_step");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "train.py:16 in train_step: GPU 88.0%"));
     cJSON_Delete(r);
     r = ok_call("get_gpu_hotspots", "{\"profile_id\":\"syn\",\"sort_by\":\"memory\",\"top_n\":2}");
     sc = harness_structured(r);
-    ck_assert_str_eq(str(sc, "sort_by"), "memory");
+    ck_assert_str_eq(json_str(sc, "sort_by"), "memory");
     ck_assert_int_eq(line_at(sc, 0), 18);
-    ck_assert(fabs(num(cJSON_GetArrayItem(get(sc, "lines"), 0), "gpu_peak_mb") - 3100) < 1e-9);
-    ck_assert_int_eq((int)num(sc, "shown"), 2);
-    ck_assert(cJSON_IsTrue(get(sc, "truncated")));
+    ck_assert(fabs(json_num(cJSON_GetArrayItem(json_get(sc, "lines"), 0), "gpu_peak_mb") - 3100) <
+              1e-9);
+    ck_assert_int_eq((int)json_num(sc, "shown"), 2);
+    ck_assert(cJSON_IsTrue(json_get(sc, "truncated")));
     cJSON_Delete(r);
 }
 END_TEST
@@ -105,15 +70,15 @@ START_TEST(no_gpu_data_says_what_it_takes)
     for (int i = 0; i < 2; i++) {
         cJSON *r = ok_call("get_gpu_hotspots", ids[i]);
         const cJSON *sc = harness_structured(r);
-        ck_assert(cJSON_IsFalse(get(sc, "has_gpu_data")));
-        ck_assert_int_eq(cJSON_GetArraySize(get(sc, "lines")), 0);
+        ck_assert(cJSON_IsFalse(json_get(sc, "has_gpu_data")));
+        ck_assert_int_eq(cJSON_GetArraySize(json_get(sc, "lines")), 0);
         const char *t = harness_text(r);
         ck_assert_ptr_nonnull(strstr(t, "No GPU data"));
         ck_assert_ptr_nonnull(strstr(t, "gpu=true"));
         ck_assert_ptr_nonnull(strstr(t, "NVIDIA"));
         ck_assert_ptr_nonnull(strstr(t, "NVML"));
         ck_assert_ptr_nonnull(strstr(t, "nvidia-ml-py"));
-        ck_assert_ptr_nonnull(strstr(str(sc, "how_to_enable"), "accounting mode"));
+        ck_assert_ptr_nonnull(strstr(json_str(sc, "how_to_enable"), "accounting mode"));
         cJSON_Delete(r);
     }
 }
@@ -124,26 +89,26 @@ START_TEST(section_and_recommendations)
     cJSON *r = ok_call("analyze_profile",
                        "{\"profile_id\":\"syn\",\"focus\":\"gpu\",\"max_recommendations\":50}");
     const cJSON *sc = harness_structured(r);
-    const cJSON *sec = get(get(sc, "sections"), "gpu");
-    ck_assert_ptr_nonnull(strstr(str(sec, "text"), "train.py:16"));
+    const cJSON *sec = json_get(json_get(sc, "sections"), "gpu");
+    ck_assert_ptr_nonnull(strstr(json_str(sec, "text"), "train.py:16"));
     /* torch.randn holds 35 % of CPU while the GPU idles: the section says
      * so; the `import torch` line (20 % CPU) is not told to move to the GPU */
     bool randn = false, import = false;
     const cJSON *rec;
-    cJSON_ArrayForEach(rec, get(sc, "recommendations"))
+    cJSON_ArrayForEach(rec, json_get(sc, "recommendations"))
     {
-        if (strcmp(str(rec, "section"), "gpu") != 0)
+        if (strcmp(json_str(rec, "section"), "gpu") != 0)
             continue;
-        int line = (int)num(rec, "line");
-        randn |= line == 11 && strstr(str(rec, "text"), "GPU is 2% busy") != NULL;
+        int line = (int)json_num(rec, "line");
+        randn |= line == 11 && strstr(json_str(rec, "text"), "GPU is 2% busy") != NULL;
         import |= line == 7;
     }
     ck_assert(randn);
     ck_assert(!import);
     cJSON_Delete(r);
     r = ok_call("analyze_profile", "{\"profile_id\":\"loop23\",\"focus\":\"gpu\"}");
-    sec = get(get(harness_structured(r), "sections"), "gpu");
-    ck_assert_ptr_nonnull(strstr(str(sec, "text"), "No GPU data"));
+    sec = json_get(json_get(harness_structured(r), "sections"), "gpu");
+    ck_assert_ptr_nonnull(strstr(json_str(sec, "text"), "No GPU data"));
     cJSON_Delete(r);
 }
 END_TEST
@@ -170,7 +135,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("gpu");
     TCase *tc = tcase_create("fixtures");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_teardown);
     tcase_add_test(tc, synthetic_ranks);
     tcase_add_test(tc, no_gpu_data_says_what_it_takes);
     tcase_add_test(tc, section_and_recommendations);

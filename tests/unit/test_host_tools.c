@@ -29,8 +29,7 @@ START_TEST(list_newest_first)
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(harness_structured(r), "profiles");
     ck_assert_int_eq(cJSON_GetArraySize(arr), 2);
     const cJSON *first = cJSON_GetArrayItem(arr, 0);
-    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(first, "profile_id")->valuestring,
-                     "loop15");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(first, "profile_id")->valuestring, "loop15");
     cJSON_Delete(r);
 }
 END_TEST
@@ -39,8 +38,7 @@ START_TEST(get_profile_summary_has_real_elapsed)
 {
     cJSON *r = harness_call(h, "get_profile", "{\"profile_id\":\"loop15\"}");
     ck_assert(!harness_is_error(r));
-    const cJSON *sum =
-        cJSON_GetObjectItemCaseSensitive(harness_structured(r), "summary");
+    const cJSON *sum = cJSON_GetObjectItemCaseSensitive(harness_structured(r), "summary");
     /* the predecessor read a key Scalene never writes and always saw 0 */
     ck_assert(cJSON_GetObjectItemCaseSensitive(sum, "elapsed_sec")->valuedouble > 0.1);
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Top lines by CPU"));
@@ -63,12 +61,12 @@ END_TEST
 
 START_TEST(file_details_by_suffix_and_errors)
 {
-    cJSON *r = harness_call(h, "get_file_details",
-                            "{\"profile_id\":\"two23\",\"file\":\"helper.py\"}");
+    cJSON *r =
+        harness_call(h, "get_file_details", "{\"profile_id\":\"two23\",\"file\":\"helper.py\"}");
     ck_assert_msg(!harness_is_error(r), "%s", harness_text(r));
     const cJSON *sc = harness_structured(r);
-    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItemCaseSensitive(sc, "file")->valuestring,
-                                 "helper.py"));
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItemCaseSensitive(sc, "file")->valuestring, "helper.py"));
     ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sc, "lines")), 0);
     cJSON_Delete(r);
     r = harness_call(h, "get_file_details", "{\"profile_id\":\"two23\",\"file\":\"absent.py\"}");

@@ -9,24 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer_test_util.h"
 #include "host_harness.h"
 
 static const char *ini = "[server]\nlog_level = error\n[storage]\nbackend = memory\n"
                          "[plugin.memory]\n[plugin.hotspots]\n";
 
-static harness *h;
-
 /* The run directory of a fixture: 1.5.16 profiles name the main script
  * relative to it, so the analyzer can read the source from disk. */
-static const char *fixture_dir(const char *version, const char *name)
-{
-    static char buf[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    const char *fx = getenv("SMCP_FIXTURES");
-    snprintf(buf[k], sizeof buf[k], "%s/%s/%s", fx ? fx : "tests/fixtures", version, name);
-    return buf[k];
-}
 
 static void setup(void)
 {
@@ -35,84 +25,31 @@ static void setup(void)
     harness_add_scalene(h, "scalene-2.3.0/cpu_loop/profile.json",
                         "/home/dev/scalene-2.3.0-samples/cpu_loop", "loop23");
     harness_add_scalene(h, "scalene-1.5.16/cpu_loop/profile.json",
-                        fixture_dir("scalene-1.5.16", "cpu_loop"), "loop15");
+                        fixture_run_dir("scalene-1.5.16", "cpu_loop"), "loop15");
     harness_add_scalene(h, "scalene-1.5.16/cpu_loop/profile.json", "/nonexistent/run/dir",
                         "loop15nodisk");
     harness_add_scalene(h, "scalene-2.3.0/two_file/profile.json",
                         "/home/dev/scalene-2.3.0-samples/two_file", "two23");
     harness_add_scalene(h, "scalene-1.5.16/two_file/profile.json",
-                        fixture_dir("scalene-1.5.16", "two_file"), "two15");
+                        fixture_run_dir("scalene-1.5.16", "two_file"), "two15");
     harness_add_scalene(h, "scalene-2.3.0/memory_alloc/profile.json",
                         "/home/dev/scalene-2.3.0-samples/memory_alloc", "mem23");
     harness_add_scalene(h, "scalene-1.5.16/memory_alloc/profile.json",
-                        fixture_dir("scalene-1.5.16", "memory_alloc"), "mem15");
+                        fixture_run_dir("scalene-1.5.16", "memory_alloc"), "mem15");
     harness_add_scalene(h, "scalene-2.3.0/memory_alloc/cpu_only.json",
                         "/home/dev/scalene-2.3.0-samples/memory_alloc", "cpuonly23");
     harness_add_scalene(h, "scalene-2.3.0/leaky_cache/profile.json",
                         "/home/dev/scalene-2.3.0-samples/leaky_cache", "leak23");
 }
 
-static void teardown(void)
-{
-    harness_free(h);
-}
-
 /* ---- helpers over structuredContent ---- */
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    ck_assert_msg(v != NULL, "missing key '%s'", k);
-    return v;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    ck_assert_msg(cJSON_IsNumber(v), "'%s' is not a number", k);
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    ck_assert_msg(cJSON_IsString(v), "'%s' is not a string", k);
-    return v->valuestring;
-}
 
 static const cJSON *item(const cJSON *o, const char *arr, int i)
 {
-    const cJSON *a = get(o, arr);
+    const cJSON *a = json_get(o, arr);
     ck_assert_msg(cJSON_GetArraySize(a) > i, "'%s' has %d items, wanted #%d", arr,
                   cJSON_GetArraySize(a), i);
     return cJSON_GetArrayItem(a, i);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Calls a tool that must succeed (and so validated against its schema). */
-static cJSON *ok_call(const char *tname, const char *args)
-{
-    cJSON *r = harness_call(h, tname, args);
-    ck_assert_msg(cJSON_GetObjectItemCaseSensitive(r, "result") != NULL,
-                  "%s %s: JSON-RPC error (schema violation?): %s", tname, args,
-                  cJSON_PrintUnformatted(r));
-    ck_assert_msg(!harness_is_error(r), "%s %s failed: %s", tname, args, harness_text(r));
-    ck_assert_ptr_nonnull(harness_structured(r));
-    return r;
-}
-
-static void expect_error(const char *tname, const char *args, const char *needle)
-{
-    cJSON *r = harness_call(h, tname, args);
-    ck_assert_msg(harness_is_error(r), "%s %s should fail, got: %s", tname, args, harness_text(r));
-    ck_assert_msg(strstr(harness_text(r), needle) != NULL, "'%s' not in: %s", needle,
-                  harness_text(r));
-    cJSON_Delete(r);
 }
 
 /* ---- get_cpu_hotspots ---- */
@@ -123,21 +60,21 @@ START_TEST(cpu_loop_2x_tie_is_one_region)
 {
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"loop23\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_int_eq((int)num(sc, "total"), 1);
+    ck_assert_int_eq((int)json_num(sc, "total"), 1);
     const cJSON *top = item(sc, "hotspots", 0);
-    ck_assert_str_eq(str(top, "kind"), "loop_region");
-    ck_assert_int_eq((int)num(top, "line"), 6);
-    ck_assert_int_eq((int)num(top, "last_line"), 7);
-    ck_assert_int_eq(cJSON_GetArraySize(get(top, "lines")), 2);
-    ck_assert(fabs(num(top, "cpu_percent") - 100.0) < 0.01);
-    ck_assert(fabs(num(top, "per_line_percent") - 50.0) < 0.01);
-    ck_assert_str_eq(str(top, "function"), "busy");
-    ck_assert_int_eq((int)num(top, "function_start"), 4);
-    ck_assert_int_eq((int)num(top, "function_end"), 8);
-    ck_assert_int_eq((int)num(top, "loop_start"), 6);
-    ck_assert_str_eq(str(top, "severity"), "critical");
-    ck_assert_str_eq(str(top, "file"), "cpu_loop.py");
-    ck_assert(num(top, "core_utilization") > 0);
+    ck_assert_str_eq(json_str(top, "kind"), "loop_region");
+    ck_assert_int_eq((int)json_num(top, "line"), 6);
+    ck_assert_int_eq((int)json_num(top, "last_line"), 7);
+    ck_assert_int_eq(cJSON_GetArraySize(json_get(top, "lines")), 2);
+    ck_assert(fabs(json_num(top, "cpu_percent") - 100.0) < 0.01);
+    ck_assert(fabs(json_num(top, "per_line_percent") - 50.0) < 0.01);
+    ck_assert_str_eq(json_str(top, "function"), "busy");
+    ck_assert_int_eq((int)json_num(top, "function_start"), 4);
+    ck_assert_int_eq((int)json_num(top, "function_end"), 8);
+    ck_assert_int_eq((int)json_num(top, "loop_start"), 6);
+    ck_assert_str_eq(json_str(top, "severity"), "critical");
+    ck_assert_str_eq(json_str(top, "file"), "cpu_loop.py");
+    ck_assert(json_num(top, "core_utilization") > 0);
     const char *t = harness_text(r);
     ck_assert_ptr_nonnull(strstr(t, "cpu_loop.py:6-7 in busy: 100.0% CPU [critical]"));
     ck_assert_ptr_nonnull(strstr(t, "total += i * i % 7"));
@@ -154,18 +91,18 @@ START_TEST(cpu_loop_15_body_line_first_with_disk_context)
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"loop15\",\"context_lines\":2}");
     const cJSON *sc = harness_structured(r);
     const cJSON *top = item(sc, "hotspots", 0);
-    ck_assert_str_eq(str(top, "kind"), "line");
-    ck_assert_int_eq((int)num(top, "line"), 7);
-    ck_assert(num(top, "cpu_percent") > 95);
-    ck_assert_str_eq(str(top, "function"), "busy");
-    ck_assert_int_eq((int)num(top, "loop_start"), 6);
-    ck_assert_int_eq((int)num(top, "loop_end"), 7);
-    ck_assert(cJSON_IsNull(get(top, "core_utilization"))); /* 1.5.16 has none */
-    ck_assert_str_eq(str(top, "context_source"), "disk");
-    const cJSON *ctx = get(top, "context");
+    ck_assert_str_eq(json_str(top, "kind"), "line");
+    ck_assert_int_eq((int)json_num(top, "line"), 7);
+    ck_assert(json_num(top, "cpu_percent") > 95);
+    ck_assert_str_eq(json_str(top, "function"), "busy");
+    ck_assert_int_eq((int)json_num(top, "loop_start"), 6);
+    ck_assert_int_eq((int)json_num(top, "loop_end"), 7);
+    ck_assert(cJSON_IsNull(json_get(top, "core_utilization"))); /* 1.5.16 has none */
+    ck_assert_str_eq(json_str(top, "context_source"), "disk");
+    const cJSON *ctx = json_get(top, "context");
     ck_assert_int_eq(cJSON_GetArraySize(ctx), 5); /* lines 5..9 */
-    ck_assert_str_eq(str(cJSON_GetArrayItem(ctx, 1), "source"), "    for i in range(n):");
-    ck_assert(cJSON_IsTrue(get(cJSON_GetArrayItem(ctx, 2), "hot")));
+    ck_assert_str_eq(json_str(cJSON_GetArrayItem(ctx, 1), "source"), "    for i in range(n):");
+    ck_assert(cJSON_IsTrue(json_get(cJSON_GetArrayItem(ctx, 2), "hot")));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "> 7 |     total += i * i % 7"));
     cJSON_Delete(r);
 }
@@ -176,11 +113,11 @@ START_TEST(cpu_context_without_source_on_disk)
 {
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"loop15nodisk\",\"context_lines\":3}");
     const cJSON *top = item(harness_structured(r), "hotspots", 0);
-    ck_assert_int_eq((int)num(top, "line"), 7);
-    ck_assert_str_eq(str(top, "context_source"), "partial");
-    ck_assert_int_eq(cJSON_GetArraySize(get(top, "context")), 1);
-    ck_assert(cJSON_IsNull(get(top, "loop_start")));
-    ck_assert_str_eq(str(top, "function"), "busy"); /* from Scalene's record */
+    ck_assert_int_eq((int)json_num(top, "line"), 7);
+    ck_assert_str_eq(json_str(top, "context_source"), "partial");
+    ck_assert_int_eq(cJSON_GetArraySize(json_get(top, "context")), 1);
+    ck_assert(cJSON_IsNull(json_get(top, "loop_start")));
+    ck_assert_str_eq(json_str(top, "function"), "busy"); /* from Scalene's record */
     cJSON_Delete(r);
 }
 END_TEST
@@ -196,16 +133,16 @@ START_TEST(cpu_two_files_attribution)
         const cJSON *sc = harness_structured(r);
         const cJSON *a = item(sc, "hotspots", 0), *b = item(sc, "hotspots", 1),
                     *c = item(sc, "hotspots", 2);
-        ck_assert(ends_with(str(a, "file"), "helper.py"));
-        ck_assert_str_eq(str(a, "function"), "crunch");
-        ck_assert_int_eq((int)num(a, "last_line"), 7);
-        ck_assert_str_eq(str(a, "kind"), v == 0 ? "loop_region" : "line");
-        ck_assert(ends_with(str(b, "file"), "helper.py"));
-        ck_assert_str_eq(str(b, "function"), "build");
-        ck_assert_int_eq((int)num(b, "line"), 12);
-        ck_assert(ends_with(str(c, "file"), "main.py"));
-        ck_assert_str_eq(str(c, "function"), "local_work");
-        ck_assert(num(a, "cpu_percent") > num(b, "cpu_percent"));
+        ck_assert(ends_with(json_str(a, "file"), "helper.py"));
+        ck_assert_str_eq(json_str(a, "function"), "crunch");
+        ck_assert_int_eq((int)json_num(a, "last_line"), 7);
+        ck_assert_str_eq(json_str(a, "kind"), v == 0 ? "loop_region" : "line");
+        ck_assert(ends_with(json_str(b, "file"), "helper.py"));
+        ck_assert_str_eq(json_str(b, "function"), "build");
+        ck_assert_int_eq((int)json_num(b, "line"), 12);
+        ck_assert(ends_with(json_str(c, "file"), "main.py"));
+        ck_assert_str_eq(json_str(c, "function"), "local_work");
+        ck_assert(json_num(a, "cpu_percent") > json_num(b, "cpu_percent"));
         cJSON_Delete(r);
     }
 }
@@ -215,10 +152,11 @@ START_TEST(cpu_file_filter)
 {
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"two23\",\"file\":\"main.py\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_str_eq(str(sc, "file_filter"), "main.py");
+    ck_assert_str_eq(json_str(sc, "file_filter"), "main.py");
     const cJSON *e;
-    cJSON_ArrayForEach(e, get(sc, "hotspots")) ck_assert_str_eq(str(e, "file"), "main.py");
-    ck_assert_int_eq((int)num(item(sc, "hotspots", 0), "line"), 6);
+    cJSON_ArrayForEach(e, json_get(sc, "hotspots"))
+        ck_assert_str_eq(json_str(e, "file"), "main.py");
+    ck_assert_int_eq((int)json_num(item(sc, "hotspots", 0), "line"), 6);
     cJSON_Delete(r);
 }
 END_TEST
@@ -227,23 +165,23 @@ START_TEST(cpu_limits_and_notes)
 {
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"two23\",\"top_n\":1}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_int_eq((int)num(sc, "shown"), 1);
-    ck_assert_int_eq((int)num(sc, "total"), 3);
-    ck_assert(cJSON_IsTrue(get(sc, "truncated")));
-    ck_assert_ptr_nonnull(strstr(str(sc, "note"), "top_n"));
+    ck_assert_int_eq((int)json_num(sc, "shown"), 1);
+    ck_assert_int_eq((int)json_num(sc, "total"), 3);
+    ck_assert(cJSON_IsTrue(json_get(sc, "truncated")));
+    ck_assert_ptr_nonnull(strstr(json_str(sc, "note"), "top_n"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "2 more hotspots not shown"));
     cJSON_Delete(r);
     /* min_percent leaves out the small ones */
     r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"two23\",\"min_percent\":30}");
-    ck_assert_int_eq((int)num(harness_structured(r), "total"), 2);
+    ck_assert_int_eq((int)json_num(harness_structured(r), "total"), 2);
     cJSON_Delete(r);
     /* max_bytes is a hard bound on the text, with a note */
     r = ok_call("get_cpu_hotspots",
                 "{\"profile_id\":\"two23\",\"context_lines\":10,\"max_bytes\":700}");
     ck_assert_uint_le(strlen(harness_text(r)), 700);
     sc = harness_structured(r);
-    ck_assert(cJSON_IsTrue(get(sc, "truncated")));
-    ck_assert_ptr_nonnull(strstr(str(sc, "note"), "max_bytes"));
+    ck_assert(cJSON_IsTrue(json_get(sc, "truncated")));
+    ck_assert_ptr_nonnull(strstr(json_str(sc, "note"), "max_bytes"));
     cJSON_Delete(r);
     /* the default answer stays short (about 1,500 tokens at most) */
     r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"two23\",\"context_lines\":3}");
@@ -257,14 +195,14 @@ START_TEST(cpu_def_line_note)
 {
     cJSON *r = ok_call("get_cpu_hotspots", "{\"profile_id\":\"leak23\"}");
     const cJSON *e, *found = NULL;
-    cJSON_ArrayForEach(e, get(harness_structured(r), "hotspots"))
+    cJSON_ArrayForEach(e, json_get(harness_structured(r), "hotspots"))
     {
-        if ((int)num(e, "line") == 13)
+        if ((int)json_num(e, "line") == 13)
             found = e;
     }
     ck_assert_ptr_nonnull(found);
-    ck_assert_str_eq(str(found, "function"), "main");
-    ck_assert_ptr_nonnull(strstr(str(found, "note"), "def line"));
+    ck_assert_str_eq(json_str(found, "function"), "main");
+    ck_assert_ptr_nonnull(strstr(json_str(found, "note"), "def line"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "note: time on a def line"));
     cJSON_Delete(r);
 }
@@ -303,16 +241,16 @@ START_TEST(memory_alloc_line_first)
                      sorts[s]);
             cJSON *r = ok_call("get_memory_hotspots", args);
             const cJSON *sc = harness_structured(r);
-            ck_assert(cJSON_IsTrue(get(sc, "memory_profiled")));
+            ck_assert(cJSON_IsTrue(json_get(sc, "memory_profiled")));
             const cJSON *top = item(sc, "hotspots", 0), *second = item(sc, "hotspots", 1);
             /* bytearray(300 MiB) beats the 5M-element list (about 194 MB) */
-            ck_assert_int_eq((int)num(top, "line"), 9);
-            ck_assert_str_eq(str(top, "function"), "make_bytes");
-            ck_assert(num(top, "peak_mb") > 290 && num(top, "alloc_mb") > 290);
-            ck_assert(num(top, "python_fraction") > 0.99);
-            ck_assert_str_eq(str(top, "severity"), "high");
-            ck_assert_int_eq((int)num(second, "line"), 5);
-            ck_assert(num(top, "share") > num(second, "share"));
+            ck_assert_int_eq((int)json_num(top, "line"), 9);
+            ck_assert_str_eq(json_str(top, "function"), "make_bytes");
+            ck_assert(json_num(top, "peak_mb") > 290 && json_num(top, "alloc_mb") > 290);
+            ck_assert(json_num(top, "python_fraction") > 0.99);
+            ck_assert_str_eq(json_str(top, "severity"), "high");
+            ck_assert_int_eq((int)json_num(second, "line"), 5);
+            ck_assert(json_num(top, "share") > json_num(second, "share"));
             ck_assert_ptr_nonnull(strstr(harness_text(r), "bytearray(300 * 1024 * 1024)"));
             cJSON_Delete(r);
         }
@@ -325,9 +263,9 @@ START_TEST(memory_alloc_vs_peak)
 {
     cJSON *r = ok_call("get_memory_hotspots", "{\"profile_id\":\"leak23\",\"sort_by\":\"alloc\"}");
     const cJSON *top = item(harness_structured(r), "hotspots", 0);
-    ck_assert_int_eq((int)num(top, "line"), 9);
-    ck_assert(num(top, "alloc_mb") > 300);
-    ck_assert_str_ne(str(top, "severity"), "low");
+    ck_assert_int_eq((int)json_num(top, "line"), 9);
+    ck_assert(json_num(top, "alloc_mb") > 300);
+    ck_assert_str_ne(json_str(top, "severity"), "low");
     cJSON_Delete(r);
     r = ok_call("get_memory_hotspots", "{\"profile_id\":\"leak23\"}");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "leaky_cache.py:9 allocated"));
@@ -340,8 +278,8 @@ START_TEST(memory_not_profiled)
 {
     cJSON *r = ok_call("get_memory_hotspots", "{\"profile_id\":\"cpuonly23\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert(cJSON_IsFalse(get(sc, "memory_profiled")));
-    ck_assert_int_eq(cJSON_GetArraySize(get(sc, "hotspots")), 0);
+    ck_assert(cJSON_IsFalse(json_get(sc, "memory_profiled")));
+    ck_assert_int_eq(cJSON_GetArraySize(json_get(sc, "hotspots")), 0);
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Memory was not profiled"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "memory=true"));
     cJSON_Delete(r);
@@ -358,21 +296,21 @@ START_TEST(call_paths_into_hot_lines)
 {
     cJSON *r = ok_call("get_call_paths", "{\"profile_id\":\"two23\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert(cJSON_IsTrue(get(sc, "stacks_available")));
+    ck_assert(cJSON_IsTrue(json_get(sc, "stacks_available")));
     const cJSON *t = item(sc, "targets", 0);
-    ck_assert(ends_with(str(t, "file"), "helper.py"));
-    ck_assert_int_eq((int)num(t, "line"), 6);
-    ck_assert_int_eq((int)num(t, "last_line"), 7);
-    ck_assert_int_eq((int)num(t, "hotspot_rank"), 1);
-    ck_assert(num(t, "cpu_percent") > 50);
+    ck_assert(ends_with(json_str(t, "file"), "helper.py"));
+    ck_assert_int_eq((int)json_num(t, "line"), 6);
+    ck_assert_int_eq((int)json_num(t, "last_line"), 7);
+    ck_assert_int_eq((int)json_num(t, "hotspot_rank"), 1);
+    ck_assert(json_num(t, "cpu_percent") > 50);
     const cJSON *path = item(t, "paths", 0);
-    const cJSON *frames = get(path, "frames");
+    const cJSON *frames = json_get(path, "frames");
     int n = cJSON_GetArraySize(frames);
     ck_assert_int_eq(n, 3);
-    ck_assert_str_eq(str(cJSON_GetArrayItem(frames, 0), "function"), "<module>");
-    ck_assert_str_eq(str(cJSON_GetArrayItem(frames, 1), "function"), "main");
-    ck_assert_int_eq((int)num(cJSON_GetArrayItem(frames, 1), "line"), 10);
-    ck_assert_str_eq(str(cJSON_GetArrayItem(frames, n - 1), "function"), "crunch");
+    ck_assert_str_eq(json_str(cJSON_GetArrayItem(frames, 0), "function"), "<module>");
+    ck_assert_str_eq(json_str(cJSON_GetArrayItem(frames, 1), "function"), "main");
+    ck_assert_int_eq((int)json_num(cJSON_GetArrayItem(frames, 1), "line"), 10);
+    ck_assert_str_eq(json_str(cJSON_GetArrayItem(frames, n - 1), "function"), "crunch");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "main (main.py:10) > crunch (helper.py:7)"));
     cJSON_Delete(r);
 }
@@ -382,7 +320,7 @@ START_TEST(call_paths_folded_export)
 {
     cJSON *r = ok_call("get_call_paths", "{\"profile_id\":\"two23\",\"format\":\"folded\"}");
     const cJSON *sc = harness_structured(r);
-    const char *folded = str(sc, "folded");
+    const char *folded = json_str(sc, "folded");
     int lines = 0;
     for (const char *s = folded; *s;) {
         const char *nl = strchr(s, '\n');
@@ -403,17 +341,17 @@ START_TEST(call_paths_folded_export)
     ck_assert_ptr_nonnull(
         strstr(folded, "<module> (main.py:16);main (main.py:10);crunch (helper.py:7) 222\n"));
     /* the export is its own text block, after a short header */
-    const cJSON *content = get(get(r, "result"), "content");
+    const cJSON *content = json_get(json_get(r, "result"), "content");
     ck_assert_int_eq(cJSON_GetArraySize(content), 2);
-    ck_assert_str_eq(str(cJSON_GetArrayItem(content, 1), "text"), folded);
+    ck_assert_str_eq(json_str(cJSON_GetArrayItem(content, 1), "text"), folded);
     ck_assert_ptr_nonnull(strstr(harness_text(r), "flamegraph.pl"));
     cJSON_Delete(r);
     /* bounded */
     r = ok_call("get_call_paths",
                 "{\"profile_id\":\"two23\",\"format\":\"folded\",\"max_bytes\":512}");
     sc = harness_structured(r);
-    ck_assert_uint_le(strlen(str(sc, "folded")), 512);
-    ck_assert(cJSON_IsTrue(get(sc, "truncated")));
+    ck_assert_uint_le(strlen(json_str(sc, "folded")), 512);
+    ck_assert(cJSON_IsTrue(json_get(sc, "truncated")));
     cJSON_Delete(r);
 }
 END_TEST
@@ -422,8 +360,8 @@ START_TEST(call_paths_without_stacks)
 {
     cJSON *r = ok_call("get_call_paths", "{\"profile_id\":\"two15\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert(cJSON_IsFalse(get(sc, "stacks_available")));
-    ck_assert_ptr_nonnull(strstr(str(sc, "how_to_get"), "stacks=true"));
+    ck_assert(cJSON_IsFalse(json_get(sc, "stacks_available")));
+    ck_assert_ptr_nonnull(strstr(json_str(sc, "how_to_get"), "stacks=true"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "stacks=true"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Scalene 2.x"));
     cJSON_Delete(r);
@@ -436,18 +374,19 @@ START_TEST(sections_in_analyze_profile)
 {
     cJSON *r = ok_call("analyze_profile", "{\"profile_id\":\"loop23\"}");
     const cJSON *sc = harness_structured(r);
-    const cJSON *secs = get(sc, "sections");
-    ck_assert_ptr_nonnull(strstr(str(get(secs, "cpu_hotspots"), "text"), "6-7 in busy"));
-    ck_assert_ptr_nonnull(get(secs, "memory_hotspots"));
+    const cJSON *secs = json_get(sc, "sections");
+    ck_assert_ptr_nonnull(strstr(json_str(json_get(secs, "cpu_hotspots"), "text"), "6-7 in busy"));
+    ck_assert_ptr_nonnull(json_get(secs, "memory_hotspots"));
     const cJSON *rec = item(sc, "recommendations", 0);
-    ck_assert_str_eq(str(rec, "severity"), "critical");
-    ck_assert_str_eq(str(rec, "section"), "cpu_hotspots");
-    ck_assert_ptr_nonnull(strstr(str(rec, "text"), "loop at lines 6-7"));
+    ck_assert_str_eq(json_str(rec, "severity"), "critical");
+    ck_assert_str_eq(json_str(rec, "section"), "cpu_hotspots");
+    ck_assert_ptr_nonnull(strstr(json_str(rec, "text"), "loop at lines 6-7"));
     cJSON_Delete(r);
     r = ok_call("analyze_profile", "{\"profile_id\":\"mem23\",\"focus\":\"memory\"}");
-    secs = get(harness_structured(r), "sections");
+    secs = json_get(harness_structured(r), "sections");
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(secs, "cpu_hotspots"));
-    ck_assert_ptr_nonnull(strstr(str(get(secs, "memory_hotspots"), "text"), "make_bytes"));
+    ck_assert_ptr_nonnull(
+        strstr(json_str(json_get(secs, "memory_hotspots"), "text"), "make_bytes"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "allocates up to 300.6 MB"));
     cJSON_Delete(r);
 }
@@ -457,7 +396,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("hotspots");
     TCase *tc = tcase_create("fixtures");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_teardown);
     tcase_add_test(tc, cpu_loop_2x_tie_is_one_region);
     tcase_add_test(tc, cpu_loop_15_body_line_first_with_disk_context);
     tcase_add_test(tc, cpu_context_without_source_on_disk);

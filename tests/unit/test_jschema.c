@@ -57,8 +57,8 @@ START_TEST(type_single)
                         "\"a\":{\"type\":\"array\"},\"o\":{\"type\":\"object\"},"
                         "\"z\":{\"type\":\"null\"}}");
     OK(S, "{\"s\":\"x\",\"i\":3,\"n\":1.5,\"b\":false,\"a\":[],\"o\":{},\"z\":null}");
-    OK(S, "{\"i\":-7,\"n\":2}");  /* an integer is a number */
-    OK(S, "{\"i\":2.0}");         /* 2.0 is an integer in JSON Schema */
+    OK(S, "{\"i\":-7,\"n\":2}"); /* an integer is a number */
+    OK(S, "{\"i\":2.0}");        /* 2.0 is an integer in JSON Schema */
     BAD(S, "{\"s\":1}", "argument 's'", "expected string", "got integer");
     BAD(S, "{\"i\":1.5}", "argument 'i'", "expected integer", "got number");
     BAD(S, "{\"i\":\"3\"}", "argument 'i'", "expected integer", "got string");
@@ -106,8 +106,8 @@ START_TEST(additional_properties)
     const char *closed = OBJ("{\"a\":{\"type\":\"string\"},\"b\":{}}");
     OK(closed, "{\"a\":\"x\",\"b\":[1]}");
     BAD(closed, "{\"a\":\"x\",\"c\":1}", "unknown argument 'c'", "accepted: a, b");
-    BAD("{\"type\":\"object\",\"additionalProperties\":false}", "{\"x\":1}",
-        "unknown argument 'x'", "accepted: none");
+    BAD("{\"type\":\"object\",\"additionalProperties\":false}", "{\"x\":1}", "unknown argument 'x'",
+        "accepted: none");
     /* open by default */
     OK("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", "{\"zzz\":1}");
     OK("{\"type\":\"object\",\"additionalProperties\":true}", "{\"zzz\":1}");
@@ -175,8 +175,8 @@ START_TEST(arrays)
     BAD(S, "{\"l\":[\"a\",\"b\",\"c\",\"d\"]}", "argument 'l'", "at most 3 item");
     BAD(S, "{\"l\":[\"a\",2]}", "argument 'l'[1]", "expected string");
     /* nested objects in arrays name the member */
-    const char *N = OBJ("{\"files\":{\"type\":\"array\",\"items\":" OBJ(
-        "{\"path\":{\"type\":\"string\"}}") "}}");
+    const char *N = OBJ(
+        "{\"files\":{\"type\":\"array\",\"items\":" OBJ("{\"path\":{\"type\":\"string\"}}") "}}");
     BAD(N, "{\"files\":[{\"path\":\"a\"},{\"path\":1}]}", "'files'[1]", "'path'",
         "expected string");
     BAD(N, "{\"files\":[{\"pth\":\"a\"}]}", "unknown", "'pth'");
@@ -203,8 +203,8 @@ START_TEST(composition)
 
     const char *one = "{\"type\":\"object\",\"properties\":{\"v\":{\"oneOf\":["
                       "{\"type\":\"integer\"},{\"type\":\"number\",\"minimum\":10}]}}}";
-    OK(one, "{\"v\":3}");       /* integer only */
-    OK(one, "{\"v\":10.5}");    /* number >= 10 only */
+    OK(one, "{\"v\":3}");    /* integer only */
+    OK(one, "{\"v\":10.5}"); /* number >= 10 only */
     BAD(one, "{\"v\":12}", "argument 'v'", "more than one");
     BAD(one, "{\"v\":\"x\"}", "argument 'v'", "none of the alternatives");
 

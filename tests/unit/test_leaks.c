@@ -8,66 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer_test_util.h"
 #include "host_harness.h"
 #include "tools.h"
 
 static const char *ini = "[server]\nlog_level = error\n[storage]\nbackend = memory\n"
                          "[plugin.memory]\n[plugin.leaks]\n";
 
-static harness *h;
-
-static const char *fixtures(void)
-{
-    const char *f = getenv("SMCP_FIXTURES");
-    return f && *f ? f : "tests/fixtures";
-}
-
 static void setup(void)
 {
     h = harness_new(ini);
-}
-
-static void teardown(void)
-{
-    harness_free(h);
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    cJSON *doc = cJSON_Parse(buf);
-    free(buf);
-    ck_assert_ptr_nonnull(doc);
-    return doc;
-}
-
-static void add_doc(cJSON *doc, const char *cwd, const char *id)
-{
-    char out[256];
-    snprintf(out, sizeof out, "/tmp/smcp-leaks-%d-%s.json", (int)getpid(), id);
-    char *txt = cJSON_PrintUnformatted(doc);
-    FILE *f = fopen(out, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(txt, f);
-    fclose(f);
-    free(txt);
-    harness_add_scalene(h, out, cwd, id);
-    unlink(out);
-}
-
-static cJSON *fixture_doc(const char *rel)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", fixtures(), rel);
-    return load_json(path);
 }
 
 static cJSON *first_file(cJSON *doc)
@@ -94,26 +44,12 @@ static cJSON *leaks(const char *args)
     return r;
 }
 
-static const char *sget(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsString(v), "no string %s", k);
-    return v->valuestring;
-}
-
-static double nget(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    ck_assert_msg(cJSON_IsNumber(v), "no number %s", k);
-    return v->valuedouble;
-}
-
 static const cJSON *leak_at(const cJSON *r, int line)
 {
     const cJSON *l;
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(harness_structured(r), "leaks"))
     {
-        if ((int)nget(l, "line") == line)
+        if ((int)json_num(l, "line") == line)
             return l;
     }
     return NULL;
@@ -134,23 +70,23 @@ START_TEST(leaky_cache_line_9_high_confidence)
         snprintf(args, sizeof args, "{\"profile_id\":\"%s\"}", ids[i]);
         cJSON *r = leaks(args);
         const cJSON *sc = harness_structured(r);
-        ck_assert_str_eq(sget(sc, "verdict"), "leak");
+        ck_assert_str_eq(json_str(sc, "verdict"), "leak");
         const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "leaks"), 0);
-        ck_assert_int_eq((int)nget(l, "line"), 9);
-        ck_assert_str_eq(sget(l, "confidence"), "high");
-        ck_assert_str_eq(sget(l, "function"), "handle");
+        ck_assert_int_eq((int)json_num(l, "line"), 9);
+        ck_assert_str_eq(json_str(l, "confidence"), "high");
+        ck_assert_str_eq(json_str(l, "function"), "handle");
         ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(l, "in_scalene_map")));
-        ck_assert(nget(l, "likelihood") >= 0.95);
-        ck_assert(nget(l, "velocity_mb_s") > 0);
-        ck_assert(nget(l, "retained_ratio") >= 0.5);
-        ck_assert(nget(l, "growth_slope_mb_s") > 100);
-        ck_assert(nget(l, "monotonic_fraction") >= 0.8);
-        ck_assert_ptr_nonnull(strstr(sget(l, "reason"), "_cache[...]"));
-        ck_assert_ptr_nonnull(strstr(sget(l, "recommendation"), "evict"));
+        ck_assert(json_num(l, "likelihood") >= 0.95);
+        ck_assert(json_num(l, "velocity_mb_s") > 0);
+        ck_assert(json_num(l, "retained_ratio") >= 0.5);
+        ck_assert(json_num(l, "growth_slope_mb_s") > 100);
+        ck_assert(json_num(l, "monotonic_fraction") >= 0.8);
+        ck_assert_ptr_nonnull(strstr(json_str(l, "reason"), "_cache[...]"));
+        ck_assert_ptr_nonnull(strstr(json_str(l, "recommendation"), "evict"));
         const cJSON *fp = cJSON_GetObjectItem(sc, "footprint");
         ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(fp, "returned_to_baseline")));
-        ck_assert(nget(fp, "growth_rate") > 90);
-        ck_assert(nget(fp, "slope_mb_s") > 100);
+        ck_assert(json_num(fp, "growth_rate") > 90);
+        ck_assert(json_num(fp, "slope_mb_s") > 100);
         ck_assert_ptr_nonnull(strstr(harness_text(r), "1 likely leak"));
         cJSON_Delete(r);
     }
@@ -170,7 +106,7 @@ START_TEST(memory_alloc_transient_is_not_a_leak)
         snprintf(args, sizeof args, "{\"profile_id\":\"%s\"}", ids[i]);
         cJSON *r = leaks(args);
         const cJSON *sc = harness_structured(r);
-        ck_assert_str_eq(sget(sc, "verdict"), "no_leak");
+        ck_assert_str_eq(json_str(sc, "verdict"), "no_leak");
         ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(sc, "leaks")), 0);
         ck_assert(cJSON_IsTrue(
             cJSON_GetObjectItem(cJSON_GetObjectItem(sc, "footprint"), "returned_to_baseline")));
@@ -187,7 +123,7 @@ START_TEST(memory_off_says_so)
                         "/home/dev/scalene-2.3.0-samples/memory_alloc", "cpuonly");
     cJSON *r = leaks("{\"profile_id\":\"cpuonly\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_str_eq(sget(sc, "verdict"), "no_memory_data");
+    ck_assert_str_eq(json_str(sc, "verdict"), "no_memory_data");
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(sc, "memory_profiling")));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "memory profiling was off"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "memory=true"));
@@ -200,7 +136,7 @@ START_TEST(small_program_nothing_leaked)
     harness_add_scalene(h, "scalene-2.3.0/cpu_loop/profile.json",
                         "/home/dev/scalene-2.3.0-samples/cpu_loop", "loop23");
     cJSON *r = leaks("{\"profile_id\":\"loop23\"}");
-    ck_assert_str_eq(sget(harness_structured(r), "verdict"), "no_leak");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "no_leak");
     ck_assert_ptr_nonnull(strstr(harness_text(r), "nothing leaked"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "100 MB"));
     cJSON_Delete(r);
@@ -224,12 +160,12 @@ START_TEST(synthetic_map_entry_for_freed_buffer_is_dismissed)
     cJSON_Delete(doc);
     cJSON *r = leaks("{\"profile_id\":\"planted\"}");
     const cJSON *sc = harness_structured(r);
-    ck_assert_str_eq(sget(sc, "verdict"), "no_leak");
+    ck_assert_str_eq(json_str(sc, "verdict"), "no_leak");
     ck_assert_ptr_null(leak_at(r, 9));
     const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "dismissed"), 0);
     ck_assert_ptr_nonnull(d);
-    ck_assert_int_eq((int)nget(d, "line"), 9);
-    ck_assert_ptr_nonnull(strstr(sget(d, "reason"), "came back"));
+    ck_assert_int_eq((int)json_num(d, "line"), 9);
+    ck_assert_ptr_nonnull(strstr(json_str(d, "reason"), "came back"));
     ck_assert_ptr_nonnull(strstr(harness_text(r), "Not leaks"));
     cJSON_Delete(r);
 }
@@ -248,10 +184,10 @@ START_TEST(synthetic_local_buffer_gets_low_confidence)
     cJSON *r = leaks("{\"profile_id\":\"local\"}");
     const cJSON *l = leak_at(r, 9);
     ck_assert_ptr_nonnull(l);
-    ck_assert_str_eq(sget(l, "confidence"), "low");
-    ck_assert_ptr_nonnull(strstr(sget(l, "reason"), "binds a local (`scratch`)"));
+    ck_assert_str_eq(json_str(l, "confidence"), "low");
+    ck_assert_ptr_nonnull(strstr(json_str(l, "reason"), "binds a local (`scratch`)"));
     /* the footprint still grew and stayed: possible, not "nothing" */
-    ck_assert_str_eq(sget(harness_structured(r), "verdict"), "possible_leak");
+    ck_assert_str_eq(json_str(harness_structured(r), "verdict"), "possible_leak");
     cJSON_Delete(r);
     /* ... and the real text gets high confidence (control) */
     r = leaks("{\"profile_id\":\"local\",\"min_confidence\":\"high\"}");
@@ -274,8 +210,8 @@ START_TEST(synthetic_local_that_escapes_is_kept)
     cJSON *r = leaks("{\"profile_id\":\"escapes\"}");
     const cJSON *l = leak_at(r, 9);
     ck_assert_ptr_nonnull(l);
-    ck_assert_ptr_null(strstr(sget(l, "reason"), "binds a local"));
-    ck_assert_str_ne(sget(l, "confidence"), "low");
+    ck_assert_ptr_null(strstr(json_str(l, "reason"), "binds a local"));
+    ck_assert_str_ne(json_str(l, "confidence"), "low");
     cJSON_Delete(r);
 }
 END_TEST
@@ -308,11 +244,11 @@ START_TEST(section_in_analyze_profile)
     const cJSON *sc = harness_structured(r);
     const cJSON *sec = cJSON_GetObjectItem(cJSON_GetObjectItem(sc, "sections"), "leaks");
     ck_assert_ptr_nonnull(sec);
-    ck_assert_ptr_nonnull(strstr(sget(sec, "text"), "leaky_cache.py:9"));
+    ck_assert_ptr_nonnull(strstr(json_str(sec, "text"), "leaky_cache.py:9"));
     const cJSON *rec = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "recommendations"), 0);
-    ck_assert_str_eq(sget(rec, "section"), "leaks");
-    ck_assert_str_eq(sget(rec, "severity"), "high");
-    ck_assert_int_eq((int)nget(rec, "line"), 9);
+    ck_assert_str_eq(json_str(rec, "section"), "leaks");
+    ck_assert_str_eq(json_str(rec, "severity"), "high");
+    ck_assert_int_eq((int)json_num(rec, "line"), 9);
     cJSON_Delete(r);
     /* also under focus memory, not under cpu */
     r = harness_call(h, "analyze_profile", "{\"profile_id\":\"leak23\",\"focus\":\"memory\"}");
@@ -341,7 +277,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("leaks");
     TCase *tc = tcase_create("fixtures");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, leaky_cache_line_9_high_confidence);
     tcase_add_test(tc, memory_alloc_transient_is_not_a_leak);

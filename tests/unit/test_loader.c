@@ -291,6 +291,129 @@ START_TEST(world_writable_file_refused)
 }
 END_TEST
 
+/* ---- plugins load only from configured paths ---------------------- */
+
+/* Copies src to dst with `mode`. */
+static void copy_file(const char *src, const char *dst, mode_t mode)
+{
+    FILE *in = fopen(src, "rb");
+    ck_assert_msg(in != NULL, "cannot open %s", src);
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ck_assert_int_ge(out, 0);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_int_eq(write(out, buf, n), (ssize_t)n);
+    fclose(in);
+    close(out);
+    ck_assert_int_eq(chmod(dst, mode), 0);
+}
+
+/* Starts a server from INI `text` with plugin_dir = `dir` (start() would
+ * put the bundled directory there). */
+static int start_in(const char *text, const char *dir)
+{
+    snprintf(tmpini, sizeof tmpini, "/tmp/smcp-loader-XXXXXX");
+    int fd = mkstemp(tmpini);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    config cfg;
+    ck_assert_msg(config_load(&cfg, tmpini, err, sizeof err) == 0, "config: %s", err);
+    free(cfg.plugin_dir);
+    cfg.plugin_dir = strdup(dir);
+    int rc = server_init(&srv, &cfg, devnull, err, sizeof err);
+    srv_live = true;
+    config_free(&cfg);
+    return rc;
+}
+
+static void bundled(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s.so", env_or_skip("SMCP_PLUGIN_DIR"), name);
+}
+
+static void testplugin(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s.so", env_or_skip("SMCP_TEST_PLUGIN_DIR"), name);
+}
+
+/* A plugin file lying in plugin_dir is not loaded unless a section names it. */
+START_TEST(only_declared_plugins_load)
+{
+    char dir[] = "/tmp/smcp-pdir-XXXXXX", src[1024], dst[1100];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    bundled(src, sizeof src, "memory");
+    snprintf(dst, sizeof dst, "%s/memory.so", dir);
+    copy_file(src, dst, 0755);
+    testplugin(src, sizeof src, "testkit");
+    snprintf(dst, sizeof dst, "%s/testkit.so", dir);
+    copy_file(src, dst, 0755);
+    int rc = start_in("[plugin.memory]\n", dir);
+    unlink(dst);
+    snprintf(dst, sizeof dst, "%s/memory.so", dir);
+    unlink(dst);
+    rmdir(dir);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert(has_plugin("memory"));
+    ck_assert(!has_plugin("testkit"));
+    ck_assert_ptr_null(find_tool("test_echo"));
+    ck_assert_uint_eq(srv.n_plugins, 1);
+}
+END_TEST
+
+/* A relative path is resolved against plugin_dir only: not the working
+ * directory, not the dynamic loader's search path. */
+START_TEST(relative_path_only_under_plugin_dir)
+{
+    char pdir[] = "/tmp/smcp-pdir-XXXXXX", cwd[] = "/tmp/smcp-cwd-XXXXXX";
+    char src[1024], dst[1100], mem[1024], text[2048];
+    ck_assert_ptr_nonnull(mkdtemp(pdir));
+    ck_assert_ptr_nonnull(mkdtemp(cwd));
+    testplugin(src, sizeof src, "testkit");
+    snprintf(dst, sizeof dst, "%s/testkit.so", cwd);
+    copy_file(src, dst, 0755);
+    ck_assert_int_eq(chdir(cwd), 0);
+    setenv("LD_LIBRARY_PATH", cwd, 1);
+    bundled(mem, sizeof mem, "memory");
+    snprintf(text, sizeof text, "[plugin.memory]\npath = %s\n[plugin.testkit]\npath = testkit.so\n",
+             mem);
+    int rc = start_in(text, pdir);
+    unlink(dst);
+    rmdir(cwd);
+    rmdir(pdir);
+    ck_assert_int_eq(rc, -1);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/testkit.so", pdir);
+    assert_contains(err, want);
+    ck_assert(!has_plugin("testkit"));
+}
+END_TEST
+
+/* The check follows symlinks: a link in plugin_dir to a world-writable
+ * file is refused like the file itself. */
+START_TEST(world_writable_target_of_symlink_refused)
+{
+    char dir[] = "/tmp/smcp-pdir-XXXXXX", src[1024], target[1100], link[1100];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    testplugin(src, sizeof src, "testkit");
+    snprintf(target, sizeof target, "%s/real-testkit.so", dir);
+    copy_file(src, target, 0666);
+    snprintf(link, sizeof link, "%s/testkit.so", dir);
+    ck_assert_int_eq(symlink(target, link), 0);
+    char mem[1024], text[2048];
+    bundled(mem, sizeof mem, "memory");
+    snprintf(text, sizeof text, "[plugin.memory]\npath = %s\n[plugin.testkit]\n", mem);
+    int rc = start_in(text, dir);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
+    ck_assert_int_eq(rc, -1);
+    assert_contains(err, "writable");
+    ck_assert(!has_plugin("testkit"));
+}
+END_TEST
+
 START_TEST(missing_storage_backend)
 {
     ck_assert_int_eq(start_text("[storage]\nbackend = nosuch\n[plugin.memory]\n"), -1);
@@ -346,9 +469,9 @@ START_TEST(progress_only_with_token_and_increasing)
     mcp_call *c = call_new(&srv, slow, "7", id, tok, false, -1);
     ck_assert_ptr_nonnull(c);
     call_api_progress(c, 1, 10, "one");
-    call_api_progress(c, 1, 10, "same again");   /* not increasing: dropped */
-    call_api_progress(c, 0.5, 10, "backwards");  /* dropped */
-    call_api_progress(c, 2, 0, NULL);            /* total unknown */
+    call_api_progress(c, 1, 10, "same again");  /* not increasing: dropped */
+    call_api_progress(c, 0.5, 10, "backwards"); /* dropped */
+    call_api_progress(c, 2, 0, NULL);           /* total unknown */
     ck_assert_int_eq(count_written("notifications/progress"), 2);
     call_cancel(c);
     call_api_progress(c, 3, 10, "after cancel"); /* dropped */
@@ -385,6 +508,9 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, disabled_plugin_not_loaded);
     tcase_add_test(tc, descriptor_name_must_match_section);
     tcase_add_test(tc, world_writable_file_refused);
+    tcase_add_test(tc, only_declared_plugins_load);
+    tcase_add_test(tc, relative_path_only_under_plugin_dir);
+    tcase_add_test(tc, world_writable_target_of_symlink_refused);
     tcase_add_test(tc, missing_storage_backend);
     tcase_add_test(tc, unknown_tools_section_entry_is_not_fatal);
     suite_add_tcase(s, tc);

@@ -189,9 +189,9 @@ START_TEST(frame_oversize_dropped_then_next_works)
 {
     reader_teardown();
     reader_setup(16);
-    feed("0123456789abcdef\n");                  /* exactly 16: kept */
-    feed("0123456789abcdefX\n");                 /* 17: dropped */
-    feed("{\"ok\":1}\n");                        /* next line fine */
+    feed("0123456789abcdef\n");  /* exactly 16: kept */
+    feed("0123456789abcdefX\n"); /* 17: dropped */
+    feed("{\"ok\":1}\n");        /* next line fine */
     ck_assert_uint_eq(sk.n, 2);
     ck_assert_str_eq(sk.lines[0], "0123456789abcdef");
     ck_assert_str_eq(sk.lines[1], "{\"ok\":1}");
@@ -347,8 +347,8 @@ START_TEST(id_integers)
     ASSERT_ID("{\"id\":-42}", RPC_ID_INTEGER, "-42");
     ASSERT_ID("{ \"id\" : 7 }", RPC_ID_INTEGER, "7");
     ASSERT_ID("{\n\t\"id\"\r\n:\t8\n}", RPC_ID_INTEGER, "8");
-    ASSERT_ID("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":9007199254740993}",
-              RPC_ID_INTEGER, "9007199254740993");
+    ASSERT_ID("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":9007199254740993}", RPC_ID_INTEGER,
+              "9007199254740993");
     ASSERT_ID("{\"id\":12345678901234567890}", RPC_ID_INTEGER, "12345678901234567890");
     ASSERT_ID("{\"id\":-123456789012345678901234567890}", RPC_ID_INTEGER,
               "-123456789012345678901234567890");
@@ -484,7 +484,8 @@ END_TEST
 START_TEST(id_truncated_prefixes)
 {
     const char *msgs[] = {
-        "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":[1,{\"id\":\"q\\\"\"}]},\"id\":\"z\\u0041\"}",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":[1,{\"id\":\"q\\\"\"}]},\"id\":"
+        "\"z\\u0041\"}",
         "{\"\\u0069d\" : -12345678901234567890 }",
         "{\"a\":\"\\\\\",\"b\":[[[]]],\"c\":{},\"id\":true}",
     };
@@ -588,8 +589,8 @@ START_TEST(id_fuzz_garbage_never_crashes)
         size_t n = (size_t)(rng() % 64);
         char *buf = malloc(n ? n : 1);
         for (size_t i = 0; i < n; i++)
-            buf[i] = (rng() % 8 == 0) ? (char)(rng() & 0xFF)
-                                      : alphabet[rng() % (sizeof alphabet - 1)];
+            buf[i] =
+                (rng() % 8 == 0) ? (char)(rng() & 0xFF) : alphabet[rng() % (sizeof alphabet - 1)];
         if (n > 0 && rng() % 2)
             buf[0] = '{';
         char out[16];
@@ -659,23 +660,23 @@ START_TEST(utf8_valid_and_invalid)
 {
     ck_assert(utf8(""));
     ck_assert(utf8("plain ascii {\"a\":1}"));
-    ck_assert(utf8("\xC3\xA9"));             /* é */
-    ck_assert(utf8("\xE2\x82\xAC"));         /* € */
-    ck_assert(utf8("\xF0\x9F\x98\x80"));     /* 😀 */
-    ck_assert(utf8("\xF4\x8F\xBF\xBF"));     /* U+10FFFF */
-    ck_assert(utf8("\xEF\xBB\xBF"));         /* BOM */
+    ck_assert(utf8("\xC3\xA9"));         /* é */
+    ck_assert(utf8("\xE2\x82\xAC"));     /* € */
+    ck_assert(utf8("\xF0\x9F\x98\x80")); /* 😀 */
+    ck_assert(utf8("\xF4\x8F\xBF\xBF")); /* U+10FFFF */
+    ck_assert(utf8("\xEF\xBB\xBF"));     /* BOM */
     ck_assert(!utf8("\xFF"));
-    ck_assert(!utf8("\x80"));                /* lone continuation */
-    ck_assert(!utf8("\xC3"));                /* truncated */
-    ck_assert(!utf8("\xE2\x82"));            /* truncated */
-    ck_assert(!utf8("\xC3\x28"));            /* bad continuation */
-    ck_assert(!utf8("\xC0\xAF"));            /* overlong '/' */
-    ck_assert(!utf8("\xC1\xBF"));            /* overlong */
-    ck_assert(!utf8("\xE0\x80\xAF"));        /* overlong */
-    ck_assert(!utf8("\xF0\x80\x80\xAF"));    /* overlong */
-    ck_assert(!utf8("\xED\xA0\x80"));        /* surrogate U+D800 */
-    ck_assert(!utf8("\xED\xBF\xBF"));        /* surrogate U+DFFF */
-    ck_assert(!utf8("\xF4\x90\x80\x80"));    /* > U+10FFFF */
+    ck_assert(!utf8("\x80"));             /* lone continuation */
+    ck_assert(!utf8("\xC3"));             /* truncated */
+    ck_assert(!utf8("\xE2\x82"));         /* truncated */
+    ck_assert(!utf8("\xC3\x28"));         /* bad continuation */
+    ck_assert(!utf8("\xC0\xAF"));         /* overlong '/' */
+    ck_assert(!utf8("\xC1\xBF"));         /* overlong */
+    ck_assert(!utf8("\xE0\x80\xAF"));     /* overlong */
+    ck_assert(!utf8("\xF0\x80\x80\xAF")); /* overlong */
+    ck_assert(!utf8("\xED\xA0\x80"));     /* surrogate U+D800 */
+    ck_assert(!utf8("\xED\xBF\xBF"));     /* surrogate U+DFFF */
+    ck_assert(!utf8("\xF4\x90\x80\x80")); /* > U+10FFFF */
     ck_assert(!utf8("\xF5\x80\x80\x80"));
     ck_assert(!utf8("ok\xC3"));
     /* NUL is valid UTF-8 and the length is honoured */

@@ -1069,19 +1069,22 @@ START_TEST(test_persistent_rejects_bad_config)
     store_close(fx.st);
     fx.st = NULL;
     plugin_unload();
-    static const char *const sqlite_bad[][2] = {
-        {"busy_timeout_ms", "-1"}, {"busy_timeout_ms", "5s"}, {"busy_timeout_ms", "3600001"},
-        {"busy_timeout_ms", ""}, {"db_path", ""}};
-    static const char *const file_bad[][2] = {
-        {"lock_timeout_ms", "soon"}, {"lock_timeout_ms", "99999999999"}, {"compact_after", "0"},
-        {"compact_after", "+5"}, {"dir", ""}};
+    static const char *const sqlite_bad[][2] = {{"busy_timeout_ms", "-1"},
+                                                {"busy_timeout_ms", "5s"},
+                                                {"busy_timeout_ms", "3600001"},
+                                                {"busy_timeout_ms", ""},
+                                                {"db_path", ""}};
+    static const char *const file_bad[][2] = {{"lock_timeout_ms", "soon"},
+                                              {"lock_timeout_ms", "99999999999"},
+                                              {"compact_after", "0"},
+                                              {"compact_after", "+5"},
+                                              {"dir", ""}};
     bool is_sqlite = strcmp(bk->name, "sqlite") == 0;
     const char *const(*bad)[2] = is_sqlite ? sqlite_bad : file_bad;
     for (size_t i = 0; i < 5; i++) {
         const char *cfg[] = {bad[i][0], bad[i][1], NULL};
         fx.plugin.error[0] = '\0';
-        ck_assert_msg(plugin_load(cfg) == MCP_INVALID, "%s=\"%s\" accepted", bad[i][0],
-                      bad[i][1]);
+        ck_assert_msg(plugin_load(cfg) == MCP_INVALID, "%s=\"%s\" accepted", bad[i][0], bad[i][1]);
         ck_assert_msg(strstr(fx.plugin.error, bad[i][0]) && strstr(fx.plugin.error, "expected"),
                       "message: %s", fx.plugin.error);
         plugin_unload();

@@ -3,8 +3,8 @@
  * Python source: the text of each line, its indentation, which lines continue
  * a statement, and from that the enclosing loops and function of a line.
  *
- * Used by the bottlenecks, leaks and comparator plugins (a static library
- * built from plugins/bottlenecks/). It reads profiles only through the SDK's
+ * Used by the bottlenecks, leaks and comparator plugins (part of the
+ * plugins/common/ library). It reads profiles only through the SDK's
  * api table, like any third-party analyzer.
  *
  * Where the text comes from (pysrc.origin):
@@ -57,6 +57,12 @@ typedef struct pysrc_ctx {
  * pysrc_free. Reads at most 16 MiB from disk. */
 int pysrc_load(pysrc *s, const mcp_host_api *api, const mcp_profile *p, size_t file);
 void pysrc_free(pysrc *s);
+
+/* Per-file lazy loading: the source of file `file` in srcs[file], loaded
+ * on first use (loaded[file] records it; a failed load leaves an empty,
+ * sparse source). Both arrays hold one entry per file of `p`. */
+const pysrc *pysrc_lazy(pysrc *srcs, bool *loaded, const mcp_host_api *api, const mcp_profile *p,
+                        size_t file);
 
 /* A complete source from `text` (lines separated by '\n'; copied), as if
  * read from disk. MCP_OK or MCP_NOMEM. For tools that get source elsewhere,

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "srcline.h"
+
 #define PYSRC_MAX_DISK (16u << 20)
 
 /* Lexer state carried from one line to the next. */
@@ -15,18 +17,13 @@ typedef struct lexstate {
     bool backslash; /* the line ended with a backslash continuation */
 } lexstate;
 
-static bool is_ident(int c)
-{
-    return isalnum(c) || c == '_' || (c & 0x80);
-}
-
 /* Is t[i] the start of a string literal (after an optional prefix)? Returns
  * the index of the opening quote, or -1. Prefixes: r, b, u, f and pairs. */
 static long string_start(const char *t, long i)
 {
     if (t[i] == '"' || t[i] == '\'')
         return i;
-    if (i > 0 && is_ident((unsigned char)t[i - 1]))
+    if (i > 0 && srcline_is_ident_char((unsigned char)t[i - 1]))
         return -1;
     long j = i;
     for (int k = 0; k < 2 && t[j] && strchr("rRbBuUfF", t[j]); k++)
@@ -86,14 +83,6 @@ static bool scan_line(const char *t, lexstate *st)
     return !code_seen;
 }
 
-static int indent_of(const char *t)
-{
-    int col = 0;
-    for (; *t == ' ' || *t == '\t' || *t == '\f'; t++)
-        col = *t == '\t' ? (col / 8 + 1) * 8 : (*t == '\f' ? 0 : col + 1);
-    return col;
-}
-
 static bool alloc_arrays(pysrc *s, uint32_t n)
 {
     s->n = n;
@@ -118,7 +107,7 @@ static void analyze_full(pysrc *s)
         bool cont = st.depth > 0 || st.triple || st.backslash;
         bool blank = scan_line(s->text[i], &st);
         s->flags[i] = (uint8_t)((cont ? PYSRC_F_CONT : 0) | (blank ? PYSRC_F_BLANK : 0));
-        s->indent[i] = (cont || blank) ? -1 : indent_of(s->text[i]);
+        s->indent[i] = (cont || blank) ? -1 : srcline_indent(s->text[i]);
     }
 }
 
@@ -131,7 +120,7 @@ static void analyze_sparse(pysrc *s)
         lexstate st = {0, 0, false};
         bool blank = scan_line(s->text[i], &st);
         s->flags[i] = blank ? PYSRC_F_BLANK : 0;
-        s->indent[i] = blank ? -1 : indent_of(s->text[i]);
+        s->indent[i] = blank ? -1 : srcline_indent(s->text[i]);
     }
 }
 
@@ -276,6 +265,17 @@ int pysrc_load(pysrc *s, const mcp_host_api *api, const mcp_profile *p, size_t f
     return MCP_OK;
 }
 
+const pysrc *pysrc_lazy(pysrc *srcs, bool *loaded, const mcp_host_api *api, const mcp_profile *p,
+                        size_t file)
+{
+    if (!loaded[file]) {
+        loaded[file] = true;
+        if (pysrc_load(&srcs[file], api, p, file) != MCP_OK)
+            memset(&srcs[file], 0, sizeof srcs[file]);
+    }
+    return &srcs[file];
+}
+
 void pysrc_free(pysrc *s)
 {
     free(s->text);
@@ -292,33 +292,15 @@ const char *pysrc_text(const pysrc *s, uint32_t lineno)
     return s->text[lineno];
 }
 
-static bool starts_kw(const char *t, const char *kw)
-{
-    while (*t == ' ' || *t == '\t')
-        t++;
-    size_t n = strlen(kw);
-    return strncmp(t, kw, n) == 0 && !is_ident((unsigned char)t[n]);
-}
-
-static bool is_loop_kw(const char *t)
-{
-    if (starts_kw(t, "async")) {
-        while (*t == ' ' || *t == '\t')
-            t++;
-        t += 5;
-    }
-    return starts_kw(t, "for") || starts_kw(t, "while");
-}
-
 static bool is_def_kw(const char *t)
 {
-    return starts_kw(t, "def") || starts_kw(t, "class") ||
-           (starts_kw(t, "async") && strstr(t, "def") != NULL);
+    return srcline_starts_keyword(t, "def") || srcline_starts_keyword(t, "class") ||
+           (srcline_starts_keyword(t, "async") && strstr(t, "def") != NULL);
 }
 
 static bool is_class_kw(const char *t)
 {
-    return starts_kw(t, "class");
+    return srcline_starts_keyword(t, "class");
 }
 
 static uint32_t stmt_start(const pysrc *s, uint32_t l)
@@ -362,7 +344,7 @@ void pysrc_context(const pysrc *s, uint32_t lineno, pysrc_ctx *ctx)
     char code[1024];
     pysrc_code(s->text[lineno], code, sizeof code, NULL);
     ctx->inline_loop = pysrc_has_inline_loop(code);
-    ctx->is_loop_header = is_loop_kw(s->text[l0]);
+    ctx->is_loop_header = srcline_is_loop_header(s->text[l0]);
     int ind = s->indent[l0];
     bool full = s->origin != PYSRC_SPARSE;
     if (ind < 0) {
@@ -377,7 +359,7 @@ void pysrc_context(const pysrc *s, uint32_t lineno, pysrc_ctx *ctx)
             continue;
         ind = s->indent[k];
         const char *t = s->text[k];
-        if (is_loop_kw(t)) {
+        if (srcline_is_loop_header(t)) {
             if (!ctx->inner_loop)
                 ctx->inner_loop = k;
             ctx->outer_loop = k;
@@ -582,19 +564,19 @@ bool pysrc_def_name(const char *text, char *out, size_t outsz)
     const char *t = text ? text : "";
     while (*t == ' ' || *t == '\t')
         t++;
-    if (starts_kw(t, "async"))
+    if (srcline_starts_keyword(t, "async"))
         for (t += 5; *t == ' ' || *t == '\t'; t++)
             ;
-    if (starts_kw(t, "def"))
+    if (srcline_starts_keyword(t, "def"))
         t += 3;
-    else if (starts_kw(t, "class"))
+    else if (srcline_starts_keyword(t, "class"))
         t += 5;
     else
         return false;
     while (*t == ' ' || *t == '\t')
         t++;
     size_t n = 0;
-    while (is_ident((unsigned char)t[n]))
+    while (srcline_is_ident_char((unsigned char)t[n]))
         n++;
     if (!n || !outsz)
         return false;
@@ -613,9 +595,10 @@ const char *pysrc_find_word(const char *code, const char *word)
     bool open_end = word[wl - 1] == '(' || word[wl - 1] == '.';
     bool open_start = word[0] == '.';
     for (const char *p = strstr(code, word); p; p = strstr(p + 1, word)) {
-        if (!open_start && p > code && (is_ident((unsigned char)p[-1]) || p[-1] == '.'))
+        if (!open_start && p > code &&
+            (srcline_is_ident_char((unsigned char)p[-1]) || p[-1] == '.'))
             continue;
-        if (!open_end && is_ident((unsigned char)p[wl]))
+        if (!open_end && srcline_is_ident_char((unsigned char)p[wl]))
             continue;
         return p;
     }
@@ -628,7 +611,7 @@ void pysrc_first_word(const char *text, char *out, size_t outsz)
     while (*t == ' ' || *t == '\t')
         t++;
     size_t n = 0;
-    while (is_ident((unsigned char)t[n]))
+    while (srcline_is_ident_char((unsigned char)t[n]))
         n++;
     if (!outsz)
         return;
@@ -647,7 +630,8 @@ bool pysrc_has_inline_loop(const char *code)
         else if ((*p == ')' || *p == ']' || *p == '}') && depth > 0)
             depth--;
         else if (depth > 0 && p[0] == 'f' && p[1] == 'o' && p[2] == 'r' &&
-                 (p == code || !is_ident((unsigned char)p[-1])) && !is_ident((unsigned char)p[3]))
+                 (p == code || !srcline_is_ident_char((unsigned char)p[-1])) &&
+                 !srcline_is_ident_char((unsigned char)p[3]))
             return true;
     }
     return false;
