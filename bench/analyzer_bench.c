@@ -1,6 +1,6 @@
 /*
  * analyzer_bench.c - latency of the analysis tools on big profiles: the real
- * host in process (memory store, the hotspots, functions and gpu plugins),
+ * host in process (memory store and every analyzer plugin),
  * each Scalene JSON parsed and stored once, then every tool called through
  * the JSON-RPC dispatcher as a client would (answers written to /dev/null).
  *
@@ -10,12 +10,8 @@
  * (the decoded profile in the host's cache, as after any first call) and one
  * cold call (cache cleared first: decode from the store included).
  * PLUGIN_DIR defaults to $SMCP_PLUGIN_DIR, else build/plugins. Make the
- * profiles with bench/gen_big_profile.py. Build (until bench/ has a CMake
- * target), from the source root with a configured build directory `build`:
- *
- *   cc -O2 -std=c11 -D_GNU_SOURCE -Isdk -Ihost bench/analyzer_bench.c \
- *      build/host/libsmcp_core.a -o analyzer_bench -ldl -lm \
- *      $(pkg-config --cflags --libs libcjson inih sqlite3)
+ * profiles with bench/gen_big_profile.py. CMake builds it into
+ * BUILD/bench/; bench/bench.py (section "analyzers") runs it.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,13 +61,13 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static void call(server *s, const char *tool, const char *args)
+static void call(server *s, const char *tool_name, const char *args)
 {
     char *line = NULL;
     int n = asprintf(&line,
                      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
                      "\"name\":\"%s\",\"arguments\":%s}}",
-                     tool, args);
+                     tool_name, args);
     if (n > 0)
         server_handle_line(s, line, (size_t)n);
     free(line);
@@ -101,7 +97,8 @@ int main(int argc, char **argv)
     dprintf(fd,
             "[server]\nlog_level = error\nplugin_dir = %s\nmax_message_bytes = 268435456\n"
             "[storage]\nbackend = memory\n[plugin.memory]\n[plugin.hotspots]\n"
-            "[plugin.functions]\n[plugin.gpu]\n",
+            "[plugin.functions]\n[plugin.gpu]\n[plugin.bottlenecks]\n[plugin.leaks]\n"
+            "[plugin.comparator]\n",
             plugins ? plugins : "build/plugins");
     close(fd);
     config cfg;
@@ -130,6 +127,9 @@ int main(int argc, char **argv)
         {"get_call_paths", "{\"profile_id\":\"%s\",\"format\":\"folded\"}", "format=folded"},
         {"get_function_summary", "{\"profile_id\":\"%s\"}", ""},
         {"get_gpu_hotspots", "{\"profile_id\":\"%s\"}", ""},
+        {"get_bottlenecks", "{\"profile_id\":\"%s\"}", ""},
+        {"get_memory_leaks", "{\"profile_id\":\"%s\"}", ""},
+        {"compare_profiles", "{\"before_id\":\"%s\",\"after_id\":\"%s\"}", "(itself)"},
         {"analyze_profile", "{\"profile_id\":\"%s\"}", ""},
     };
     printf("| profile | tool (arguments) | median ms | min | max | cold ms |\n");
@@ -167,7 +167,12 @@ int main(int argc, char **argv)
                 parse_ms);
         for (size_t t = 0; t < sizeof tools / sizeof tools[0]; t++) {
             char args[256];
-            snprintf(args, sizeof args, tools[t][1], id);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+            /* the table's formats take the id once, or twice (compare) */
+            snprintf(args, sizeof args, tools[t][1], id, id);
+#pragma GCC diagnostic pop
             store_cache_clear(srv.store);
             double c0 = now_ms();
             call(&srv, tools[t][0], args);

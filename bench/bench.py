@@ -914,8 +914,43 @@ def bench_parse(a, res, srv, work):
     res["parse"] = out
 
 
+# ---------------------------------------------------------------- 7. analyzers
+
+def bench_analyzers(a, res, srv, work):
+    """Every analysis tool, in process, on a 1 MB and a 50 MB synthetic profile
+    (bench/gen_big_profile.py: a planted hot loop and allocation), warm median
+    and one cold call (decode from the store included)."""
+    exe, why = c_driver(a, "analyzer_bench", ["bench/analyzer_bench.c"], ["core"])
+    out = {}
+    if not exe:
+        res["analyzers"] = {"missing": why}
+        return
+    sizes = [0.2] if a.smoke else [1, 50]
+    runs = 1 if a.smoke else 11
+    paths = []
+    for mb in sizes:
+        path = os.path.join(work.tmp, f"synthetic_{mb:g}mb.json")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_big_profile.py"), "--mb",
+                        str(mb), "--out", path], check=True, stderr=subprocess.DEVNULL)
+        paths.append(path)
+    plugins = os.path.join(a.build, "plugins")
+    r = subprocess.run([exe, "-p", plugins, "-n", str(runs), *paths], capture_output=True,
+                       text=True)
+    out["runs"] = runs
+    out["command"] = (f"python3 bench/gen_big_profile.py --mb N --out F; "
+                      f"{os.path.relpath(exe, ROOT) if exe.startswith(ROOT) else exe} "
+                      f"-p {os.path.relpath(plugins, ROOT) if plugins.startswith(ROOT) else plugins}"
+                      f" -n {runs} F...")
+    if r.returncode != 0:
+        out["error"] = r.stderr.strip()[-600:]
+    else:
+        out["table"] = [l for l in r.stdout.splitlines() if l.startswith("|")]
+    res["analyzers"] = out
+
+
 SECTIONS = {"startup": bench_startup, "memory": bench_memory, "profile": bench_profile,
-            "analysis": bench_analysis, "storage": bench_storage, "parse": bench_parse}
+            "analysis": bench_analysis, "storage": bench_storage, "parse": bench_parse,
+            "analyzers": bench_analyzers}
 
 
 # ---------------------------------------------------------------- report
@@ -1206,6 +1241,18 @@ def markdown(res, argv):
                                  (f"failed: {cell(s[b]['error'], 80)}" if "error" in s[b] else ""))
                 lines.append(f"| {lab} | " + " | ".join(cells) + " |")
             lines.append("")
+    if "analyzers" in res:
+        an = res["analyzers"]
+        lines += ["## 7. Analysis tools on 1 MB and 50 MB profiles", ""]
+        if "table" in an:
+            lines += ["In process (no pipe): the real host with every analyzer plugin, each "
+                      "tool called through the JSON-RPC dispatcher; warm median, min and max "
+                      f"of {an['runs']} calls, and one cold call (the profile decoded from the "
+                      "store first). Synthetic Scalene 2.x profiles from "
+                      "`bench/gen_big_profile.py`. Command:", "", "```", an["command"], "```",
+                      ""] + an["table"] + [""]
+        else:
+            lines += ["Not measured: " + an.get("missing", an.get("error", "?")), ""]
     if "parse" in res:
         s = res["parse"]
         lines += ["## 6. Parse time", ""]
